@@ -1,0 +1,60 @@
+"""Quick mode and seeding: the two switches every lesson uses.
+
+``COURSE_QUICK=1`` (set by the test suite) makes lessons load the shipped
+checkpoints and train for a handful of steps.  Both modes run the same code;
+only the step counts differ, chosen with :func:`quick`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+import numpy as np
+
+__all__ = ["is_quick", "quick", "seed_everything", "limit_threads"]
+
+
+def is_quick() -> bool:
+    """Return True when the environment variable ``COURSE_QUICK`` is ``1``."""
+    return os.environ.get("COURSE_QUICK", "0").strip() == "1"
+
+
+def quick(full_value, quick_value):
+    """Return ``quick_value`` in quick mode and ``full_value`` otherwise.
+
+    Examples
+    --------
+    >>> steps = quick(2000, 20)   # 2000 training steps for a learner, 20 in the tests
+    """
+    return quick_value if is_quick() else full_value
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python, numpy and (if it is imported) Keras/TensorFlow; return a numpy Generator."""
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - learners' code may still use the legacy global generator
+    if "keras" in sys.modules or "tensorflow" in sys.modules:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def limit_threads(n: int | None = None) -> None:
+    """Cap the threads numeric libraries use (default: ``COURSE_THREADS`` or all cores).
+
+    Call before TensorFlow runs its first operation; later calls are ignored by TensorFlow.
+    """
+    n = n or int(os.environ.get("COURSE_THREADS", "0")) or os.cpu_count() or 1
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(n))
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(min(n, 2))
+        except RuntimeError:  # TensorFlow already initialised: keep its settings
+            pass

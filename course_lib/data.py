@@ -1,0 +1,273 @@
+"""Offline data for the course: photos, textures, documents, digits, glyphs and faces.
+
+Everything comes from files that ship inside installed packages (scikit-image,
+scikit-learn, matplotlib); nothing is downloaded.  Every loader returns float32
+arrays in [0, 1] and caches its result, so calling it twice is free.
+
+Photos are split once and for all: :data:`TEST_PHOTOS` are for evaluation only
+(never train on them), :data:`TRAIN_PHOTOS` are for training.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from .validate import check_choice, check_image, check_int
+
+__all__ = [
+    "as_float", "to_gray", "load_photo", "train_photos", "test_photos", "textures", "documents",
+    "digits", "glyphs", "faces", "random_patches", "TEST_PHOTOS", "TRAIN_PHOTOS", "TEXTURES", "DOCUMENTS",
+    "GLYPH_FONTS", "DIGIT_SIZE",
+]
+
+#: Grayscale evaluation photos and their size: never used for training anything.
+TEST_PHOTOS: dict[str, int] = {
+    "camera": 512, "astronaut": 512, "coffee": 256, "chelsea": 256, "coins": 256, "clock": 256,
+}
+#: Training photos (full size, grayscale on request).
+TRAIN_PHOTOS: tuple[str, ...] = (
+    "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "cell", "moon",
+    "china", "flower", "motorcycle_left", "motorcycle_right",
+)
+TEXTURES: tuple[str, ...] = ("brick", "grass", "gravel")
+DOCUMENTS: tuple[str, ...] = ("page", "text")
+#: Side of the handwritten digits and of the glyphs (8x8, as in sklearn's digits).
+DIGIT_SIZE = 8
+
+
+def as_float(image: np.ndarray) -> np.ndarray:
+    """Convert a uint8 (0-255), bool or float image to float32 in [0, 1].
+
+    Floats are checked to lie in [0, 1], never rescaled silently.
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image must be a numpy array; got {type(image).__name__}")
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == bool:
+        return image.astype(np.float32)
+    if np.issubdtype(image.dtype, np.floating):
+        return check_image(image, "image", ndim=(2, 3, 4))
+    raise TypeError(f"image must be uint8, bool or float; got dtype {image.dtype}")
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Luma (ITU-R BT.601 weights, as skimage.color.rgb2gray) of an (H, W, 3) float image."""
+    image = check_image(image, "image", ndim=(2, 3))
+    if image.ndim == 2:
+        return image
+    return (image @ np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)).astype(np.float32)
+
+
+def _center_crop(image: np.ndarray, size: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    top, left = (h - size) // 2, (w - size) // 2
+    return image[top : top + size, left : left + size]
+
+
+@functools.cache
+def _raw_photo(name: str) -> np.ndarray:
+    import skimage.data
+
+    if name in ("china", "flower"):
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(f"{name}.jpg")
+    if name.startswith("motorcycle_"):
+        left, right, _ = skimage.data.stereo_motorcycle()
+        return left if name.endswith("left") else right
+    return getattr(skimage.data, name)()
+
+
+def load_photo(name: str, gray: bool = True) -> np.ndarray:
+    """Load a photo, texture or document by name as float32 in [0, 1].
+
+    Test photos are grayscale centre crops of the size in :data:`TEST_PHOTOS`.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`TEST_PHOTOS`, :data:`TRAIN_PHOTOS`, :data:`TEXTURES`, :data:`DOCUMENTS`.
+    gray : bool
+        Return the luma ``(H, W)`` instead of ``(H, W, 3)`` colour.
+    """
+    known = tuple(TEST_PHOTOS) + TRAIN_PHOTOS + TEXTURES + DOCUMENTS
+    check_choice(name, "name", known)
+    image = as_float(_raw_photo(name))
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = image[..., :3]
+    if gray:
+        image = to_gray(image)
+    if name in TEST_PHOTOS:
+        image = _center_crop(image, TEST_PHOTOS[name])
+    image.setflags(write=False)  # cached arrays are shared: copy before editing
+    return image
+
+
+def test_photos(gray: bool = True) -> dict[str, np.ndarray]:
+    """The held-out evaluation photos, ``{name: image}``."""
+    return {name: load_photo(name, gray) for name in TEST_PHOTOS}
+
+
+def train_photos(gray: bool = True) -> dict[str, np.ndarray]:
+    """The training photos, ``{name: image}``."""
+    return {name: load_photo(name, gray) for name in TRAIN_PHOTOS}
+
+
+def textures() -> dict[str, np.ndarray]:
+    """Grayscale textures (brick, grass, gravel), 512x512."""
+    return {name: load_photo(name) for name in TEXTURES}
+
+
+def documents() -> dict[str, np.ndarray]:
+    """Grayscale scanned documents (page, text)."""
+    return {name: load_photo(name) for name in DOCUMENTS}
+
+
+@functools.cache
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = (bunch.images / 16.0).astype(np.float32)
+    images.setflags(write=False)
+    return images, bunch.target.astype(np.int64)
+
+
+def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's handwritten digits as ``(images (N, 8, 8) in [0, 1], labels (N,))``.
+
+    ``split`` is ``"all"`` (1797 images), ``"train"`` (the first 1297) or ``"test"`` (the last 500).
+    The split is fixed so that every lesson evaluates on the same held-out digits.
+    """
+    check_choice(split, "split", ("all", "train", "test"))
+    images, labels = _digits()
+    cut = {"all": slice(None), "train": slice(0, 1297), "test": slice(1297, None)}[split]
+    return images[cut], labels[cut]
+
+
+#: matplotlib's bundled TrueType fonts that draw ordinary digits and letters.
+GLYPH_FONTS: tuple[str, ...] = (
+    "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique",
+    "DejaVuSansMono", "DejaVuSansMono-Bold", "DejaVuSansMono-Oblique", "DejaVuSansMono-BoldOblique",
+    "DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic",
+    "STIXGeneral", "STIXGeneralBol", "STIXGeneralItalic", "STIXGeneralBolIta",
+    "cmr10", "cmb10", "cmss10", "cmtt10", "cmti10",
+)
+_GLYPH_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@functools.cache
+def _font(name: str, size: int):
+    import matplotlib
+    from PIL import ImageFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"{name}.ttf"
+    return ImageFont.truetype(str(path), size)
+
+
+def _render_glyph(char: str, font: str, rng: np.random.Generator) -> np.ndarray:
+    """Draw one glyph at 64 px with random stroke, rotation and shear; return a 32x32 binary bitmap.
+
+    The 32x32 bitmap is the glyph's bounding box scaled to fit, as in the UCI digits preprocessing.
+    """
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (96, 96), 0)
+    stroke = int(rng.integers(0, 3))
+    ImageDraw.Draw(canvas).text((48, 48), char, fill=255, font=_font(font, 56), anchor="mm", stroke_width=stroke,
+                                stroke_fill=255)
+    shear, angle = rng.uniform(-0.25, 0.25), rng.uniform(-12, 12)
+    canvas = canvas.rotate(angle, resample=Image.BILINEAR, center=(48, 48))
+    canvas = canvas.transform(canvas.size, Image.AFFINE, (1, shear, -shear * 48, 0, 1, 0), resample=Image.BILINEAR)
+    ink = np.asarray(canvas) > 127
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    # Fit the bounding box into 32x32 keeping the aspect ratio (a thin "1" stays thin), then centre it.
+    scale = 32 / max(box.shape) * rng.uniform(0.8, 1.0)
+    h, w = max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale))
+    small = np.asarray(Image.fromarray(box.astype(np.uint8) * 255).resize((w, h), Image.BILINEAR)) > 127
+    out = np.zeros((32, 32), dtype=bool)
+    top, left = (32 - h) // 2 + int(rng.integers(-1, 2)), (32 - w) // 2 + int(rng.integers(-1, 2))
+    top, left = min(max(top, 0), 32 - h), min(max(left, 0), 32 - w)
+    out[top : top + h, left : left + w] = small
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _glyphs(n: int, letters: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n_classes = 36 if letters else 10
+    labels = np.arange(n) % n_classes
+    rng.shuffle(labels)
+    fonts = rng.integers(0, len(GLYPH_FONTS), size=n)
+    bitmaps = np.stack([_render_glyph(_GLYPH_CHARS[c], GLYPH_FONTS[f], rng) for c, f in zip(labels, fonts)])
+    # 4x4 blocks of the 32x32 bitmap counted on 0..16, exactly like sklearn's digits.
+    counts = bitmaps.reshape(n, 8, 4, 8, 4).sum(axis=(2, 4))
+    images = (counts / 16.0).astype(np.float32)
+    images.setflags(write=False)
+    return images, labels.astype(np.int64)
+
+
+def glyphs(n: int = 2000, *, letters: bool = False, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Digits (and optionally letters) drawn with matplotlib's fonts, in sklearn-digits format.
+
+    Each glyph gets a random font, stroke width, rotation (±12°), shear and position, is fitted
+    into a 32x32 bitmap and reduced to 8x8 by counting ink in 4x4 blocks (values 0/16 ... 16/16),
+    which is how the UCI handwritten digits were made.  This gives a large, cheap *source domain*
+    that resembles, but is not, handwriting.
+
+    Returns
+    -------
+    images : ndarray, shape (n, 8, 8), float32 in [0, 1]
+    labels : ndarray, shape (n,), int64; 0-9 for digits, 10-35 for letters A-Z
+    """
+    n = check_int(n, "n", 1, 200_000)
+    seed = check_int(seed, "seed", 0)
+    return _glyphs(n, bool(letters), seed)
+
+
+@functools.cache
+def faces() -> np.ndarray:
+    """200 grayscale faces (25x25, float32 in [0, 1]) from skimage's LFW subset."""
+    import skimage.data
+
+    images = skimage.data.lfw_subset().astype(np.float32)
+    images = (images - images.min()) / (images.max() - images.min())
+    images.setflags(write=False)
+    return images
+
+
+def random_patches(images, n: int, size: int, *, seed: int = 0) -> np.ndarray:
+    """Cut ``n`` random ``size x size`` patches from a list of grayscale images.
+
+    Images are drawn in proportion to their area, so every pixel is equally likely.
+
+    Returns
+    -------
+    ndarray, shape (n, size, size), float32
+    """
+    if isinstance(images, dict):
+        images = list(images.values())
+    if isinstance(images, np.ndarray):
+        images = [images]
+    images = [check_image(im, "images[i]", ndim=(2,), min_size=1) for im in images]
+    if not images:
+        raise ValueError("images must hold at least one image; got an empty list")
+    n = check_int(n, "n", 1)
+    size = check_int(size, "size", 1)
+    small = [im.shape for im in images if min(im.shape) < size]
+    if small:
+        raise ValueError(f"size={size} is larger than some images (shapes {small[:3]}); use a smaller patch size")
+    rng = np.random.default_rng(seed)
+    areas = np.array([im.size for im in images], dtype=float)
+    which = rng.choice(len(images), size=n, p=areas / areas.sum())
+    out = np.empty((n, size, size), dtype=np.float32)
+    for i, k in enumerate(which):
+        h, w = images[k].shape
+        top, left = rng.integers(0, h - size + 1), rng.integers(0, w - size + 1)
+        out[i] = images[k][top : top + size, left : left + size]
+    return out

@@ -1,0 +1,25 @@
+"""Registry of the recipes that make the shipped checkpoints (``python -m course_lib pretrain NAME``).
+
+Each entry maps a checkpoint name to ``"module:function"``; the function trains the model,
+measures it and saves it with :func:`course_lib.checkpoints.save_checkpoint`.  Every recipe
+runs on a plain CPU machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["RECIPES", "run_recipe"]
+
+RECIPES: dict[str, str] = {
+    "glyph-cnn": "course_lib.classifier:pretrain_glyph_cnn",
+}
+
+
+def run_recipe(name: str) -> dict:
+    """Run the recipe ``name`` with its default settings; return the measured quality."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown checkpoint {name!r}; known: {', '.join(sorted(RECIPES))}")
+    module, function = RECIPES[name].split(":")
+    result = getattr(importlib.import_module(module), function)()
+    return result[-1] if isinstance(result, tuple) else result

@@ -1,0 +1,130 @@
+"""Input validation shared by every public function of the course.
+
+Each check raises a ``TypeError`` (wrong kind of object) or a ``ValueError``
+(right kind, wrong value) whose message names the argument, says what was
+expected and what was received.  Functions call these at their boundary so
+that bad input never crashes deep inside numpy or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_image", "check_positive", "check_range", "check_int", "check_choice", "check_mask"]
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
+def check_image(
+    image: object,
+    name: str = "image",
+    *,
+    ndim: tuple[int, ...] = (2, 3),
+    min_size: int = 1,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """Check that ``image`` is a float image and return it as float32.
+
+    Parameters
+    ----------
+    image : array_like
+        Grayscale ``(H, W)`` or colour ``(H, W, 3)`` float array.
+    name : str
+        Argument name used in error messages.
+    ndim : tuple of int
+        Accepted numbers of dimensions.
+    min_size : int
+        Smallest accepted height and width in pixels.
+    value_range : (float, float) or None
+        Inclusive range the values must lie in; ``None`` accepts any finite value
+        (for example a noisy image, which is not clipped).
+
+    Returns
+    -------
+    numpy.ndarray
+        The image as a float32 array (a copy only when a conversion was needed).
+    """
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array; got {_describe(image)}")
+    if image.dtype == np.uint8:
+        raise TypeError(
+            f"{name} must be a float image in [0, 1]; got dtype uint8 — "
+            "convert it with course_lib.data.as_float(image)"
+        )
+    if image.dtype == bool or not np.issubdtype(image.dtype, np.floating):
+        raise TypeError(f"{name} must have a floating dtype (float32 or float64); got dtype {image.dtype}")
+    if image.ndim not in ndim:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimensions; got shape {image.shape}")
+    if image.ndim == 3 and 3 in ndim and image.shape[2] != 3 and 4 not in ndim:
+        raise ValueError(f"{name} with 3 dimensions must be (H, W, 3) colour; got shape {image.shape}")
+    if image.shape[0] < min_size or image.shape[1] < min_size:
+        raise ValueError(f"{name} must be at least {min_size}x{min_size} pixels; got shape {image.shape}")
+    if not np.all(np.isfinite(image)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if value_range is not None:
+        lo, hi = value_range
+        vmin, vmax = float(image.min()), float(image.max())
+        if vmin < lo or vmax > hi:
+            hint = " — did you forget to divide by 255?" if vmax > 1.5 and hi == 1.0 else ""
+            raise ValueError(f"{name} values must be in [{lo:g}, {hi:g}]; got range [{vmin:.4g}, {vmax:.4g}]{hint}")
+    return image.astype(np.float32, copy=False)
+
+
+def check_range(
+    value: object,
+    name: str,
+    lo: float,
+    hi: float,
+    *,
+    hint: str = "",
+    lo_open: bool = False,
+) -> float:
+    """Check that ``value`` is a real number in ``[lo, hi]`` (``(lo, hi]`` if ``lo_open``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number; got {_describe(value)}")
+    value = float(value)
+    below = value <= lo if lo_open else value < lo
+    if not np.isfinite(value) or below or value > hi:
+        bracket = "(" if lo_open else "["
+        raise ValueError(f"{name} must be in {bracket}{lo:g}, {hi:g}]; got {value:g}{hint}")
+    return value
+
+
+def check_positive(value: object, name: str, *, hint: str = "") -> float:
+    """Check that ``value`` is a finite number > 0."""
+    return check_range(value, name, 0.0, np.inf, hint=hint, lo_open=True)
+
+
+def check_int(value: object, name: str, lo: int = 0, hi: int | None = None) -> int:
+    """Check that ``value`` is an integer in ``[lo, hi]`` (no upper bound if ``hi`` is None)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {_describe(value)}")
+    value = int(value)
+    if value < lo or (hi is not None and value > hi):
+        upper = "∞" if hi is None else str(hi)
+        raise ValueError(f"{name} must be in [{lo}, {upper}]; got {value}")
+    return value
+
+
+def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    """Check that ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return str(value)
+
+
+def check_mask(mask: object, shape: tuple[int, ...], name: str = "mask") -> np.ndarray:
+    """Check a boolean mask (True = missing pixel) matching an image's first two dimensions."""
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"{name} must be a boolean numpy array; got {_describe(mask)}")
+    if mask.dtype != bool:
+        raise TypeError(f"{name} must have dtype bool (True = missing pixel); got dtype {mask.dtype}")
+    if mask.shape != tuple(shape[:2]):
+        raise ValueError(f"{name} must have shape {tuple(shape[:2])} (the image's height and width); got {mask.shape}")
+    return mask

@@ -1,0 +1,70 @@
+"""Checkpoints: sha256 manifest, missing and corrupt files, shipped files verify."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from course_lib import checkpoints
+from course_lib.classifier import build_classifier
+
+
+@pytest.fixture
+def tmp_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(tmp_path))
+    return tmp_path
+
+
+def test_save_load_roundtrip(tmp_checkpoints):
+    model = build_classifier(10, width=4, seed=1)
+    entry = checkpoints.save_checkpoint(model, "tiny", train_seconds=1.5, quality={"acc": 0.5})
+    assert entry["command"] == "python -m course_lib pretrain tiny" and len(entry["sha256"]) == 64
+    other = build_classifier(10, width=4, seed=2)
+    checkpoints.load_checkpoint(other, "tiny")
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert checkpoints.status() == {"tiny": "ok"}
+
+
+def test_corrupt_missing_and_unknown_checkpoints(tmp_checkpoints):
+    model = build_classifier(10, width=4)
+    checkpoints.save_checkpoint(model, "tiny", train_seconds=1, quality={})
+    path = tmp_checkpoints / "tiny.weights.h5"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(checkpoints.CheckpointError, match="corrupt.*python -m course_lib pretrain tiny"):
+        checkpoints.load_checkpoint(model, "tiny")
+    path.unlink()
+    with pytest.raises(checkpoints.CheckpointError, match="missing.*python -m course_lib pretrain tiny"):
+        checkpoints.load_checkpoint(model, "tiny")
+    with pytest.raises(checkpoints.CheckpointError, match="not in"):
+        checkpoints.load_checkpoint(model, "nope")
+
+
+def test_wrong_architecture_is_reported(tmp_checkpoints):
+    checkpoints.save_checkpoint(build_classifier(10, width=4), "tiny", train_seconds=1, quality={})
+    with pytest.raises(checkpoints.CheckpointError, match="does not fit"):
+        checkpoints.load_checkpoint(build_classifier(10, width=8), "tiny")
+
+
+def test_shipped_checkpoints_verify_and_have_provenance():
+    entries = checkpoints.manifest()
+    assert "glyph-cnn" in entries
+    for name, entry in entries.items():
+        checkpoints.verify(name)
+        assert entry["command"].startswith("python -m course_lib pretrain"), name
+        assert entry["quality"] and entry["train_seconds"] > 0, name
+    total = sum(p.stat().st_size for p in checkpoints.checkpoint_dir().iterdir())
+    assert total < 20e6
+
+
+def test_shipped_glyph_cnn_quality_is_what_the_manifest_says(tmp_path):
+    from course_lib.classifier import accuracy, build_classifier
+    from course_lib.data import glyphs
+
+    model = build_classifier(36)
+    entry = checkpoints.load_checkpoint(model, "glyph-cnn")
+    x, y = glyphs(2000, letters=True, seed=1000)
+    assert accuracy(model, x, y) == pytest.approx(entry["quality"]["glyph_test_accuracy"], abs=0.002)
+    shutil.rmtree(tmp_path)

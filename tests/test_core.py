@@ -1,0 +1,88 @@
+"""config, train loop, exercises, widgets and viz."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from course_lib import config, exercises, train, viz, widgets
+
+matplotlib.use("Agg")
+
+
+def test_quick_switch(monkeypatch):
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    assert config.is_quick() and config.quick(100, 2) == 2
+    monkeypatch.setenv("COURSE_QUICK", "0")
+    assert not config.is_quick() and config.quick(100, 2) == 100
+
+
+def test_seed_everything_is_reproducible():
+    a = config.seed_everything(3).random(3)
+    b = config.seed_everything(3).random(3)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_run_steps_records_history():
+    history = train.run_steps(lambda i: {"loss": 1.0 / (i + 1)}, 10, log_every=3)
+    assert history["step"] == [0, 3, 6, 9] and history["loss"][-1] == pytest.approx(0.1)
+
+
+def test_run_steps_stops_cleanly_on_ctrl_c(capsys):
+    done = []
+
+    def step(i):
+        if i == 4:
+            raise KeyboardInterrupt
+        done.append(i)
+        return {"loss": float(i)}
+
+    history = train.run_steps(step, 100)
+    assert done == [0, 1, 2, 3] and history["interrupted_at"] == [4] and history["step"][-1] == 3
+    assert "Interrupted after 4 of 100 steps" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("ex", exercises.all_exercises(), ids=lambda e: e.id)
+def test_every_exercise_accepts_its_solution_and_rejects_a_wrong_answer(ex, capsys):
+    exercises.check(ex.id, ex.solution)
+    assert "correct" in capsys.readouterr().out
+    with pytest.raises(AssertionError):
+        exercises.check(ex.id, ex.wrong)
+    assert f"def {ex.answer}" in exercises.solution_source(ex.id) or ex.answer in exercises.solution_source(ex.id)
+
+
+def test_unfilled_exercise_gives_a_hint():
+    with pytest.raises(AssertionError, match="replace the `...`"):
+        exercises.check("00.sigma", ...)
+
+    def stub(sigma_255):
+        ...
+
+    with pytest.raises(AssertionError, match="return nothing"):
+        exercises.check("00.sigma", stub)
+    with pytest.raises(KeyError):
+        exercises.get("99.nothing")
+
+
+def test_reveal_prints_solution(capsys):
+    exercises.reveal("00.psnr")
+    assert "def psnr_by_hand" in capsys.readouterr().out
+
+
+def test_degradation_view_and_explorer_work_without_a_browser():
+    image = np.full((32, 32), 0.5, dtype=np.float32)
+    fig = widgets.degradation_view(image, "blur", 1.0)
+    assert "dB" in fig.axes[1].get_title()
+    box = widgets.degradation_explorer(image)
+    kind, strength = box.children[0].children
+    kind.value = "jpeg"  # the slider follows the degradation's range
+    assert (strength.min, strength.max) == (1.0, 100.0)
+    strength.value = 10.0
+    assert box.last_settings == {"kind": "jpeg", "strength": 10.0}
+
+
+def test_viz_functions():
+    image = np.zeros((8, 8), dtype=np.float32)
+    assert len(viz.show_images([image] * 3, ["a", "b", "c"], ncols=2).axes) == 4
+    assert "SSIM" in viz.compare(np.full((8, 8), 0.5, np.float32), {"x": image + 0.1}).axes[1].get_title()
+    ax = viz.plot_history({"step": [0, 1], "loss": [1.0, 0.5]})
+    assert ax.get_xlabel() == "training step"

@@ -1,0 +1,96 @@
+"""Notebook hygiene (no outputs, naming, template parts) and the offline guarantee of lesson kernels."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+ORDER = ["00_concepts", "01_gan", "02_vae", "03_bm3d", "04_cnn_repair", "05_transfer"]
+
+
+def test_lessons_exist_and_follow_the_naming_and_order():
+    names = [path.stem for path in LESSONS]
+    assert names, "no lessons found"
+    assert set(names) <= set(ORDER), f"unexpected lesson names: {sorted(set(names) - set(ORDER))}"
+    assert names == [name for name in ORDER if name in names]
+    assert "00_concepts" in names
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean(path):
+    nb = json.loads(path.read_text())
+    code = [(i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+    dirty = [i for i, c in code if c["outputs"] or c["execution_count"]]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; clear them before committing"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_notebook_follows_the_lesson_template(path):
+    nb = json.loads(path.read_text())
+    text = "\n".join("".join(c["source"]) for c in nb["cells"])
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    exercises = [c for c in nb["cells"] if "exercise" in c.get("metadata", {}).get("tags", [])]
+    assert len(exercises) >= 3, f"{path.name}: needs at least 3 auto-checked exercises"
+    for cell in exercises:
+        assert re.search(rf"check\(\"{re.escape(cell['metadata']['exercise'])}\"", text), cell["metadata"]
+    assert "# NBVAL_IGNORE_OUTPUT" in text and "widgets" in text, f"{path.name}: needs an interactive section"
+    for part in ("learn", "Run time", "References", "isconception"):
+        assert part in markdown, f"{path.name}: lesson template part {part!r} is missing"
+
+
+OFFLINE_PROBE = r'''
+import os, urllib.request
+assert os.environ["COURSE_QUICK"] == "1"
+try:
+    urllib.request.urlopen("http://example.com", timeout=5)
+    print("NETWORK REACHED")
+except OSError as error:
+    print("BLOCKED", error)
+try:
+    socket_ = __import__("socket").create_connection(("1.1.1.1", 80), timeout=5)
+    print("NETWORK REACHED BY IP")
+except OSError as error:
+    print("BLOCKED", error)
+import socket
+server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(1)
+client = socket.socket(); client.connect(server.getsockname()); print("LOOPBACK OK")
+'''
+
+
+def test_lesson_kernels_run_offline(tmp_path):
+    """Kernels started by the tests get the IPython startup guard: outbound connections fail, loopback works."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    assert Path(os.environ["IPYTHONDIR"], "profile_default", "startup", "00-offline.py").exists()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(OFFLINE_PROBE)])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    out = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert out.count("course offline guard") == 2 and "REACHED" not in out and "LOOPBACK OK" in out, out
+
+
+def test_doctor_reports_honestly():
+    result = subprocess.run([sys.executable, "-m", "course_lib", "doctor"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "glyph-cnn" in result.stdout and "all good" in result.stdout
+    assert "00_concepts" in result.stdout and "quick mode (COURSE_QUICK=1): on" in result.stdout
+
+
+def test_doctor_fails_on_a_broken_checkpoint(tmp_path):
+    import shutil
+
+    from course_lib.checkpoints import checkpoint_dir
+
+    broken = tmp_path / "checkpoints"
+    shutil.copytree(checkpoint_dir(), broken)
+    (broken / "glyph-cnn.weights.h5").write_bytes(b"not a checkpoint")
+    env = {**os.environ, "COURSE_CHECKPOINTS": str(broken)}
+    result = subprocess.run([sys.executable, "-m", "course_lib", "doctor"], capture_output=True, text=True,
+                            timeout=300, env=env)
+    assert result.returncode == 1 and "corrupt" in result.stdout
