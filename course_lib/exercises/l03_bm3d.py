@@ -1,0 +1,145 @@
+"""Exercises of lesson 03 (BM3D): the hard-threshold step, the aggregation weight, the Wiener shrinkage and why
+step 2 helps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import close, exercise
+
+# --- 03.threshold: the hard-thresholding step of step 1 -----------------------------------------------------
+
+
+def hard_threshold_by_hand(spectra, threshold):
+    """Zero every 3-D coefficient with |c| <= threshold, but keep each group's DC term spectra[g, 0, 0, 0].
+
+    spectra has shape (n_groups, k, b, b). Return (thresholded spectra, number of kept coefficients per group).
+    """
+    keep = np.abs(spectra) > threshold
+    keep[:, 0, 0, 0] = True
+    return np.where(keep, spectra, 0), keep.sum(axis=(1, 2, 3))
+
+
+def _threshold_wrong(spectra, threshold):
+    keep = np.abs(spectra) > threshold  # forgets the DC: dark regions get darker
+    return np.where(keep, spectra, 0), keep.sum(axis=(1, 2, 3))
+
+
+@exercise("03.threshold", "the hard-threshold step", solution=hard_threshold_by_hand, wrong=_threshold_wrong)
+def _check_threshold(fn) -> str:
+    from ..bm3d import hard_threshold
+
+    rng = np.random.default_rng(3)
+    spectra = rng.standard_normal((6, 4, 8, 8)).astype(np.float32)
+    spectra[:3, 0, 0, 0] = 0.05  # small DC terms: must survive
+    result = fn(spectra.copy(), 1.5)
+    assert isinstance(result, tuple) and len(result) == 2, (
+        "return two things: the thresholded spectra and the number of kept coefficients per group.")
+    got, n_kept = np.asarray(result[0]), np.asarray(result[1])
+    expected, expected_n = hard_threshold(spectra, 1.5)
+    assert got.shape == spectra.shape, f"the thresholded spectra must keep the shape {spectra.shape}; got {got.shape}"
+    assert np.allclose(got[:3, 0, 0, 0], 0.05), (
+        "the DC term spectra[g, 0, 0, 0] was zeroed. Hint: it is the group's mean brightness, not noise — keep it.")
+    wrong = int(np.sum(~np.isclose(got, expected)))
+    assert wrong == 0, (f"{wrong} coefficients differ. Hint: keep c where |c| > threshold (use np.abs), set the "
+                        "others to 0 — do not shrink the survivors.")
+    assert n_kept.shape == (6,) and np.array_equal(n_kept, expected_n), (
+        f"kept counts {n_kept.tolist()} should be {expected_n.tolist()}: count the kept coefficients of each group "
+        "over axes (1, 2, 3), the DC included.")
+    return "It matches course_lib.bm3d.hard_threshold."
+
+
+# --- 03.weight: the aggregation weight of a step-1 group ------------------------------------------------------
+
+
+def step1_weight(sigma, n_kept):
+    """Aggregation weight of a group in step 1: 1 / (sigma² · N_har), N_har = number of kept coefficients."""
+    return 1.0 / (sigma**2 * n_kept)
+
+
+def _weight_wrong(sigma, n_kept):
+    return n_kept / sigma**2  # more surviving coefficients should mean *less* trust, not more
+
+
+@exercise("03.weight", "predict the aggregation weight", solution=step1_weight, wrong=_weight_wrong)
+def _check_weight(fn) -> str:
+    for sigma, n_kept in ((25 / 255, 1), (25 / 255, 40), (50 / 255, 40), (15 / 255, 300)):
+        expected = 1.0 / (sigma**2 * n_kept)
+        close(fn(sigma, n_kept), expected, tol=1e-6 * expected, what=f"weight(σ={sigma:.3f}, N_har={n_kept})",
+              hint="the estimate of a group is a sum of N_har coefficients, each with noise variance σ²: weight it "
+                   "by the inverse of that total variance.")
+    return "A group that kept 40 coefficients weighs 40x less than one that kept only its DC."
+
+
+# --- 03.wiener: the empirical Wiener shrinkage of step 2 -------------------------------------------------------
+
+
+def wiener_shrinkage(pilot_spectra, sigma):
+    """Wiener coefficients W = |P|² / (|P|² + σ²) from the basic estimate's group spectra P."""
+    energy = np.asarray(pilot_spectra, dtype=np.float64) ** 2
+    return energy / (energy + sigma**2)
+
+
+def _wiener_wrong(pilot_spectra, sigma):
+    magnitude = np.abs(pilot_spectra)
+    return magnitude / (magnitude + sigma)  # amplitudes instead of energies
+
+
+@exercise("03.wiener", "the empirical Wiener shrinkage", solution=wiener_shrinkage, wrong=_wiener_wrong)
+def _check_wiener(fn) -> str:
+    from ..bm3d import wiener
+
+    rng = np.random.default_rng(4)
+    pilot = (0.3 * rng.standard_normal((2, 4, 8, 8))).astype(np.float32)
+    noisy = rng.standard_normal(pilot.shape).astype(np.float32)
+    sigma = 25 / 255
+    got = np.asarray(fn(pilot, sigma), dtype=np.float64)
+    assert got.shape == pilot.shape, f"W must have the shape of the spectra {pilot.shape}; got {got.shape}"
+    assert got.min() >= 0 and got.max() <= 1, "Wiener coefficients lie in [0, 1]: they only ever shrink."
+    _, expected = wiener(noisy, pilot, sigma)
+    err = float(np.max(np.abs(got - expected)))
+    assert err < 1e-5, (f"W differs from the expected value by up to {err:.3g}. Hint: use energies (squares): "
+                        "W = P² / (P² + σ²); a coefficient with P = σ gets W = 1/2.")
+    return "A pilot coefficient as large as σ is halved, a much larger one is kept, a much smaller one removed."
+
+
+# --- 03.why: why step 2 helps ----------------------------------------------------------------------------------
+
+WHY_STEP2 = {
+    "A": "Step 2 matches blocks on the basic estimate, which is far less noisy, so its groups hold blocks that "
+         "are really alike.",
+    "B": "Its Wiener filter shrinks every coefficient by how much signal the basic estimate says it holds, "
+         "instead of keeping or killing it at a fixed threshold.",
+    "C": "Step 2 filters the basic estimate a second time, removing the noise that step 1 left behind.",
+    "D": "Step 2 is needed because hard thresholding deletes the DC term of every group.",
+    "E": "Step 2 trains the 3-D transform on the basic estimate, so it needs no parameters from the paper.",
+}
+
+
+def why_step2():
+    """Return the set of letters of WHY_STEP2 that are true."""
+    return {"A", "B"}
+
+
+def _why_wrong():
+    return {"A", "C"}
+
+
+@exercise("03.why", "why step 2 helps", solution=why_step2, wrong=_why_wrong)
+def _check_why(fn) -> str:
+    raw = set(fn())
+    assert Ellipsis not in raw, "replace the `...` in the set with the letters you think are true, e.g. {\"A\", \"C\"}."
+    answer = {str(letter).strip().upper() for letter in raw}
+    unknown = answer - set(WHY_STEP2)
+    assert not unknown, f"unknown letters {sorted(unknown)}: choose among {sorted(WHY_STEP2)}."
+    hints = {
+        "C": "C is false: step 2 filters the *noisy* image; the basic estimate only guides matching and shrinkage.",
+        "D": "D is false: the DC is kept in step 1 (see exercise 1).",
+        "E": "E is false: nothing is trained; the transforms are fixed (DCT, Haar) and the parameters come from the "
+             "paper.",
+    }
+    false = sorted(answer - {"A", "B"})
+    assert not false, hints[false[0]]
+    missing = sorted({"A", "B"} - answer)
+    assert not missing, f"{missing[0]} is true too — the next cell measures it: {WHY_STEP2[missing[0]]}"
+    return "The next cell measures both effects."
