@@ -12,7 +12,10 @@ import numpy as np
 
 from .validate import check_int
 
-__all__ = ["build_classifier", "train_classifier", "features", "accuracy", "pretrain_glyph_cnn", "probe_accuracy"]
+__all__ = [
+    "build_classifier", "train_classifier", "features", "accuracy", "pretrain_glyph_cnn", "probe_accuracy",
+    "probe_curve",
+]
 
 
 def build_classifier(n_classes: int = 10, width: int = 32, seed: int = 0):
@@ -132,3 +135,17 @@ def pretrain_glyph_cnn(steps: int = 3000, n_glyphs: int = 30_000, seed: int = 0,
         save_checkpoint(model, "glyph-cnn", train_seconds=seconds, quality=quality)
     return model, history, quality
 
+
+def probe_curve(train_x, train_y, test_x, test_y, budgets, *, seeds: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Linear-probe accuracy for each labels-per-class budget: mean and standard error over ``seeds`` subsets.
+
+    A budget of ``None`` uses every label; its subset is the same for every seed, so it is fitted once
+    (standard error 0).
+    """
+    means, errors = [], []
+    for k in budgets:
+        scores = [probe_accuracy(train_x, train_y, test_x, test_y, per_class=k, seed=s)
+                  for s in range(seeds if k is not None else 1)]
+        means.append(np.mean(scores))
+        errors.append(np.std(scores, ddof=1) / np.sqrt(len(scores)) if len(scores) > 1 else 0.0)
+    return np.array(means), np.array(errors)

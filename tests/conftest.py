@@ -70,7 +70,6 @@ def solve_notebook(source: Path, target: Path) -> int:
 
 def pytest_sessionstart(session) -> None:
     os.environ["COURSE_QUICK"] = "1"
-    os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     ipython_dir = Path(tempfile.mkdtemp(prefix="course-ipython-"))

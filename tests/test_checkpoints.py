@@ -42,6 +42,7 @@ def test_corrupt_missing_and_unknown_checkpoints(tmp_checkpoints):
         checkpoints.load_checkpoint(model, "nope")
 
 
+@pytest.mark.filterwarnings("ignore:Skipping nested container")
 def test_wrong_architecture_is_reported(tmp_checkpoints):
     checkpoints.save_checkpoint(build_classifier(10, width=4), "tiny", train_seconds=1, quality={})
     with pytest.raises(checkpoints.CheckpointError, match="does not fit"):

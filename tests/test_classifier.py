@@ -17,3 +17,10 @@ def test_probe_accuracy_uses_per_class_subsets():
     few = classifier.probe_accuracy(x, y, tx, ty, per_class=1, seed=0)
     many = classifier.probe_accuracy(x, y, tx, ty, per_class=None)
     assert 0.3 < few < many and many > 0.9
+
+
+def test_probe_curve_fits_the_full_budget_once():
+    (x, y), (tx, ty) = data.digits("train"), data.digits("test")
+    mean, se = classifier.probe_curve(x, y, tx, ty, [2, None], seeds=3)
+    assert mean.shape == se.shape == (2,) and se[1] == 0.0 and se[0] > 0
+    assert mean[1] == classifier.probe_accuracy(x, y, tx, ty, per_class=None)

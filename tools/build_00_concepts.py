@@ -258,7 +258,7 @@ made by `python -m course_lib pretrain glyph-cnn`, and train a few steps).
 """),
 code(r"""
 from course_lib.checkpoints import load_checkpoint
-from course_lib.classifier import accuracy, build_classifier, features, probe_accuracy, train_classifier
+from course_lib.classifier import accuracy, build_classifier, features, probe_curve, train_classifier
 
 source_x, source_y = data.glyphs(quick(20_000, 2_000), letters=True, seed=0)
 cnn = build_classifier(n_classes=36, seed=0)
@@ -272,7 +272,7 @@ viz.plot_history(history, logy=True, title="pretraining on glyphs (cross-entropy
 """),
 md(r"""
 Now the target task. The test set is 500 held-out handwritten digits. For each budget of labels per class
-(1, 3, 10, 30, all ≈ 130) we draw 5 random labelled subsets and report the mean test accuracy ± its standard
+(1, 3, 10, 30, all ≈ 130) we draw 5 random labelled subsets (`classifier.probe_curve`) and report the mean test accuracy ± its standard
 error for three feature sets: raw pixels (64 values), the random-weight CNN, the glyph-pretrained CNN.
 """),
 code(r"""
@@ -283,13 +283,11 @@ feature_sets = {
     "random-weight CNN": (features(random_cnn, train_x), features(random_cnn, test_x)),
     "glyph-pretrained CNN": (features(cnn, train_x), features(cnn, test_x)),
 }
-budgets = [1, 3, 10, 30, None]
-results = {}
-for name, (ftrain, ftest) in feature_sets.items():
-    scores = np.array([[probe_accuracy(ftrain, train_y, ftest, test_y, per_class=k, seed=s) for s in range(5)]
-                       for k in budgets])
-    results[name] = (scores.mean(1), scores.std(1, ddof=1) / np.sqrt(scores.shape[1]))
-    print(f"{name:<22}", "  ".join(f"{m:.3f}±{e:.3f}" for m, e in zip(*results[name])))
+budgets = [1, 3, 10, 30, None]   # labelled digits per class; None = all of them
+results = {name: probe_curve(ftrain, train_y, ftest, test_y, budgets, seeds=5)
+           for name, (ftrain, ftest) in feature_sets.items()}
+for name, (mean, se) in results.items():
+    print(f"{name:<22}", "  ".join(f"{m:.3f}±{e:.3f}" for m, e in zip(mean, se)))
 """),
 code(r"""
 labels_per_class = [1, 3, 10, 30, len(train_y) / 10]

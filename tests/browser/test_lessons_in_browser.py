@@ -1,0 +1,161 @@
+"""Every lesson in a real JupyterLab, in Debian's chromium driven by Playwright.
+
+A JupyterLab server starts on 127.0.0.1 with a temporary token and a temporary root holding the
+lessons (with reference solutions in the exercise cells), in quick mode and offline. For each
+lesson the test runs all cells and checks: no cell shows an error, an ipywidget rendered, moving a
+slider changes the displayed output, and tqdm progress widgets appeared. A screenshot of each
+lesson is saved under a temporary folder; its path is in every failure message.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
+    reason="chromium is not installed (apt-get install chromium); .ci/run installs it",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A JupyterLab server on 127.0.0.1 serving solved copies of the lessons; yields (url, token, shots)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import solve_notebook
+
+    workdir = Path(tempfile.mkdtemp(prefix="course-lab-"))
+    shots = Path(tempfile.mkdtemp(prefix="course-screenshots-"))
+    for lesson in LESSONS:
+        solve_notebook(lesson, workdir / lesson.name)
+    token, port = secrets.token_hex(16), _free_port()
+    env = {**os.environ, "COURSE_QUICK": "1", "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter-config")}
+    log = open(shots / "jupyterlab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
+         "--allow-root", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--LabApp.extension_manager=readonly"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail(f"JupyterLab did not start; log: {shots / 'jupyterlab.log'}")
+    yield url, token, shots
+    server.terminate()
+    server.wait(timeout=30)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS,
+                                              headless=True, chromium_sandbox=False)
+        yield instance
+        instance.close()
+
+
+def _accept_kernel_dialog(page) -> None:
+    """JupyterLab may ask which kernel to start: accept the proposed "Python 3 (ipykernel)"."""
+    select = page.locator(".jp-Dialog button", has_text="Select")
+    try:
+        select.first.wait_for(state="visible", timeout=15_000)
+        select.first.click()
+    except Exception:  # noqa: BLE001 - no dialog is fine
+        pass
+
+
+def _run_all_cells(page, timeout_s: float) -> list[str]:
+    """Run all cells; return the input prompts once the kernel has stayed idle with no cell queued."""
+    _accept_kernel_dialog(page)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    deadline, idle_since = time.time() + timeout_s, None
+    while time.time() < deadline:
+        time.sleep(1)
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()  # off-screen cells too
+        busy = page.locator(".jp-Notebook-ExecutionIndicator[data-status='busy']").count()
+        if busy or any("*" in p for p in prompts):
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.time()
+        elif time.time() - idle_since > 5:
+            return prompts
+    raise TimeoutError(f"cells still running after {timeout_s:.0f} s")
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_runs_in_jupyterlab(lab, browser, lesson):
+    url, token, shots = lab
+    shot = shots / f"{lesson.stem}.png"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{url}/lab/tree/{lesson.name}?token={token}", wait_until="domcontentloaded")
+        page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
+        _accept_kernel_dialog(page)
+        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first
+        idle.wait_for(state="attached", timeout=120_000)
+        prompts = _run_all_cells(page, timeout_s=900)
+        page.screenshot(path=str(shot), full_page=False)
+        where = f" (screenshot: {shot}; server log: {shots / 'jupyterlab.log'})"
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        first_error = next((t for t in errors.all_text_contents() if "Error" in t), "")
+        not_run = [i for i, p in enumerate(prompts) if not p.strip()[1:-2].isdigit()]
+        assert not not_run, f"{lesson.name}: code cells {not_run} did not run; first error: {first_error[:800]}{where}"
+
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        tracebacks = [t for t in errors.all_text_contents() if "Traceback" in t or "Error" in t.split("\n")[0]]
+        assert not tracebacks, f"{lesson.name}: a cell shows an error: {tracebacks[0][:500]}{where}"
+
+        assert page.locator(".jp-OutputArea .widget-hprogress, .jp-OutputArea .jupyter-widgets progress").count() \
+            + page.locator(".jp-OutputArea .widget-hprogress").count() > 0, f"no tqdm progress widget{where}"
+
+        sliders = page.locator(".jp-OutputArea .widget-slider")
+        assert sliders.count() > 0, f"{lesson.name}: no ipywidget slider rendered{where}"
+        images = page.locator(".jp-OutputArea-output img")
+        before = {images.nth(i).get_attribute("src") for i in range(images.count())}
+        slider = sliders.first
+        slider.scroll_into_view_if_needed()
+        slider.locator(".noUi-handle, .ui-slider-handle").first.click()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        changed, deadline = False, time.time() + 120
+        while not changed and time.time() < deadline:
+            time.sleep(1)
+            now = {images.nth(i).get_attribute("src") for i in range(images.count())}
+            changed = bool(now - before)
+        page.screenshot(path=str(shot), full_page=False)
+        assert changed, f"{lesson.name}: moving the first slider did not change any figure{where}"
+    finally:
+        page.close()
