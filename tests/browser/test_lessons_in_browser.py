@@ -25,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+# Lessons with a training loop, whose tqdm progress bar must render as a widget.
+TRAINS_A_MODEL = {"00_concepts", "01_gan", "02_vae", "04_cnn_repair", "05_transfer"}
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -138,8 +140,9 @@ def test_lesson_runs_in_jupyterlab(lab, browser, lesson):
         tracebacks = [t for t in errors.all_text_contents() if "Traceback" in t or "Error" in t.split("\n")[0]]
         assert not tracebacks, f"{lesson.name}: a cell shows an error: {tracebacks[0][:500]}{where}"
 
-        assert page.locator(".jp-OutputArea .widget-hprogress, .jp-OutputArea .jupyter-widgets progress").count() \
-            + page.locator(".jp-OutputArea .widget-hprogress").count() > 0, f"no tqdm progress widget{where}"
+        if lesson.stem in TRAINS_A_MODEL:
+            progress = page.locator(".jp-OutputArea .widget-hprogress").count()
+            assert progress > 0, f"{lesson.name}: no tqdm progress widget{where}"
 
         sliders = page.locator(".jp-OutputArea .widget-slider")
         assert sliders.count() > 0, f"{lesson.name}: no ipywidget slider rendered{where}"
