@@ -123,7 +123,9 @@ def test_lesson_runs_in_jupyterlab(lab, browser, lesson):
     shot = shots / f"{lesson.stem}.png"
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{url}/lab/tree/{lesson.name}?token={token}", wait_until="domcontentloaded")
+        # A workspace of its own, reset, so that only this lesson is open in the page.
+        page.goto(f"{url}/lab/workspaces/{lesson.stem}/tree/{lesson.name}?token={token}&reset",
+                  wait_until="domcontentloaded")
         page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
         _accept_kernel_dialog(page)
         idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first
