@@ -50,14 +50,16 @@ def main() -> None:
     modes = ["quick", "full"] if args.mode == "both" else [args.mode]
     for path in paths:
         for mode in modes:
+            load_before = os.getloadavg()[0]
             seconds = time_lesson(path, quick=mode == "quick")
             results.setdefault(path.stem, {})[mode] = {
                 "seconds": round(seconds, 1), "cpu_count": os.cpu_count(), "machine": platform.machine(),
                 "date": time.strftime("%Y-%m-%d"),
+                "load_average": round(max(load_before, os.getloadavg()[0]), 1),  # other jobs slow it down
             }
-            print(f"{path.stem:<15} {mode:<5} {seconds:6.1f} s", flush=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+            print(f"{path.stem:<15} {mode:<5} {seconds:6.1f} s (load {os.getloadavg()[0]:.1f})", flush=True)
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

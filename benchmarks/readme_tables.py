@@ -1,7 +1,8 @@
-"""Regenerate the README's measured tables from benchmarks/results/*.json and the checkpoint manifest.
+"""Regenerate the measured tables of README.md and INSTRUCTORS.md from benchmarks/results/*.json, the
+checkpoint manifest and the exercise registry.
 
-Usage: python benchmarks/readme_tables.py          # rewrite README.md in place
-       python benchmarks/readme_tables.py --check  # exit 1 if README.md is out of date (used by the tests)
+Usage: python benchmarks/readme_tables.py          # rewrite both files in place
+       python benchmarks/readme_tables.py --check  # exit 1 if either is out of date (used by the tests)
 
 Each table sits between ``<!-- results:NAME -->`` and ``<!-- /results:NAME -->`` markers.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 README = ROOT / "README.md"
+DOCUMENTS = (README, ROOT / "INSTRUCTORS.md")
 
 LESSONS = {
     "00_concepts": "images as arrays, $y = A(x) + n$, PSNR vs SSIM (where PSNR misleads), generation vs restoration, "
@@ -34,6 +36,11 @@ def _load(name: str) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def _timing(record: dict) -> str:
+    load = record.get("load_average", 0)
+    return f"{record['seconds']:.0f} s" + (f" (load {load:.0f})" if load > record.get("cpu_count", 2) + 0.5 else "")
+
+
 def lessons_table() -> str:
     timings = _load("lesson_timings")
     rows = ["| lesson | what it teaches | quick / full run time |", "|---|---|---|"]
@@ -42,7 +49,7 @@ def lessons_table() -> str:
         title = f"[{stem.replace('_', ' ', 1)}](lessons/{stem}.ipynb)" if exists else stem.replace("_", " ", 1)
         t = timings.get(stem, {})
         if exists and t:
-            when = " / ".join(f"{t[m]['seconds']:.0f} s" if m in t else "not measured" for m in ("quick", "full"))
+            when = " / ".join(_timing(t[m]) if m in t else "not measured" for m in ("quick", "full"))
         else:
             when = "not measured" if exists else "not written yet"
         rows.append(f"| {title} | {topic} | {when} |")
@@ -66,7 +73,48 @@ def bm3d_table() -> str:
     return f"{data['markdown'].strip()}\n\nMade by `{data.get('command', 'python benchmarks/bm3d_vs_reference.py')}`."
 
 
-TABLES = {"lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table}
+def restoration_table() -> str:
+    data = _load("restoration")
+    if not data:
+        return "_not measured yet: run `python benchmarks/restoration.py`_"
+    rows = ["| task | setting | " + " | ".join(["method", "mean PSNR (dB)", "time"]) + " |", "|---|---|---|---|---|"]
+    for setting, methods in data["denoising"].items():
+        for name, r in methods.items():
+            rows.append(f"| denoising | {setting.replace('sigma=', 'σ = ')}/255 | {name} | {r['mean_psnr']:.2f} | "
+                        f"{r['seconds_512']:.2f} s per 512² |")
+    for kind, methods in data["inpainting"].items():
+        for name, r in methods.items():
+            rows.append(f"| inpainting (PSNR inside the mask) | {kind} | {name} | {r['mean_psnr_in_mask']:.2f} | "
+                        f"{r['total_seconds']:.2f} s for 6 photos |")
+    for name, r in data["super_resolution_x2"].items():
+        rows.append(f"| ×2 super-resolution | area-downsampled | {name} | {r['mean_psnr']:.2f} | "
+                    f"{r['total_seconds']:.2f} s for 6 photos |")
+    for case, table in data["failure_cases"].items():
+        for setting, methods in table.items():
+            for name, r in methods.items():
+                if "blind" not in name:
+                    rows.append(f"| failure case: {case} | {setting.replace('sigma=', 'σ = ')}/255 | {name} | "
+                                f"{r['mean_psnr']:.2f} | |")
+    ratio = data["speed_ratio_bm3d_over_cnn_512"]
+    return ("\n".join(rows) + f"\n\nCNN vs reference BM3D speed on the 512² photos, same run: **{ratio}× faster**. "
+            f"Protocol: {data['protocol']}. Made by `python benchmarks/restoration.py` "
+            f"({data['seconds']:.0f} s on {data['machine']['cpu_cores']} cores).")
+
+
+def exercises_table() -> str:
+    sys.path.insert(0, str(ROOT))
+    from course_lib.exercises import all_exercises
+
+    rows = ["| lesson | exercise | what it asks |", "|---|---|---|"]
+    stems = {stem[:2]: stem for stem in LESSONS}
+    for ex in all_exercises():
+        stem = stems.get(ex.id.split(".")[0], ex.id.split(".")[0])
+        rows.append(f"| {stem} | `{ex.id}` | {ex.title} |")
+    return "\n".join(rows)
+
+
+TABLES = {"exercises": exercises_table, "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,
+          "restoration": restoration_table}
 
 
 def render(text: str) -> str:
@@ -80,14 +128,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="only check that README.md is up to date")
     args = parser.parse_args()
-    current = README.read_text()
-    updated = render(current)
-    if args.check:
+    stale = []
+    for path in DOCUMENTS:
+        current = path.read_text()
+        updated = render(current)
         if updated != current:
-            print("README.md is out of date: run python benchmarks/readme_tables.py")
-            return 1
-        return 0
-    README.write_text(updated)
+            stale.append(path.name)
+            if not args.check:
+                path.write_text(updated)
+    if args.check and stale:
+        print(f"{', '.join(stale)} out of date: run python benchmarks/readme_tables.py")
+        return 1
     return 0
 
 

@@ -30,7 +30,7 @@ TEST_PHOTOS: dict[str, int] = {
 #: Training photos (full size, grayscale on request).
 TRAIN_PHOTOS: tuple[str, ...] = (
     "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "cell", "moon",
-    "china", "flower", "motorcycle_left", "motorcycle_right",
+    "china", "flower", "motorcycle_left", "motorcycle_right", "grace_hopper",
 )
 TEXTURES: tuple[str, ...] = ("brick", "grass", "gravel")
 DOCUMENTS: tuple[str, ...] = ("page", "text")
@@ -76,6 +76,11 @@ def _raw_photo(name: str) -> np.ndarray:
         from sklearn.datasets import load_sample_image
 
         return load_sample_image(f"{name}.jpg")
+    if name == "grace_hopper":  # matplotlib's sample portrait, 600x512 JPEG
+        import matplotlib.cbook
+        import matplotlib.image
+
+        return matplotlib.image.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
     if name.startswith("motorcycle_"):
         left, right, _ = skimage.data.stereo_motorcycle()
         return left if name.endswith("left") else right

@@ -13,6 +13,9 @@ __all__ = ["RECIPES", "run_recipe"]
 
 RECIPES: dict[str, str] = {
     "glyph-cnn": "course_lib.classifier:pretrain_glyph_cnn",
+    "denoiser": "course_lib.restore:pretrain_denoiser",
+    "inpainter": "course_lib.restore:pretrain_inpainter",
+    "upscaler": "course_lib.restore:pretrain_upscaler",
 }
 
 

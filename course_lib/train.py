@@ -18,7 +18,7 @@ __all__ = ["run_steps"]
 
 def run_steps(
     step: Callable[[int], dict],
-    n_steps: int,
+    n_steps: int | None,
     *,
     desc: str = "training",
     log_every: int = 1,
@@ -30,8 +30,8 @@ def run_steps(
     ----------
     step : callable
         Does one training update and returns ``{"loss": value, ...}`` (numbers or scalar tensors).
-    n_steps : int
-        Number of steps.
+    n_steps : int or None
+        Number of steps; ``None`` runs until ``step`` raises ``StopIteration`` (e.g. a time budget is spent).
     desc : str
         Label of the progress bar.
     log_every : int
@@ -42,20 +42,26 @@ def run_steps(
     Returns
     -------
     dict
-        ``{"step": [...], name: [...]}``; also has ``"interrupted_at"`` if Ctrl-C stopped the loop.
+        ``{"step": [...], name: [...], "completed": [n]}``; also has ``"interrupted_at"`` if Ctrl-C
+        stopped the loop.
     """
+    import itertools
+
     from tqdm.auto import tqdm
 
-    n_steps = check_int(n_steps, "n_steps", 0)
+    n_steps = None if n_steps is None else check_int(n_steps, "n_steps", 0)
     log_every = check_int(log_every, "log_every", 1)
     history: dict[str, list] = {"step": []}
-    bar = tqdm(range(n_steps), desc=desc, leave=True)
+    bar = tqdm(itertools.count() if n_steps is None else range(n_steps), desc=desc, total=n_steps, leave=True)
     completed = 0
     try:
         for i in bar:
-            logs = {key: float(np.asarray(value)) for key, value in step(i).items()}
+            try:
+                logs = {key: float(np.asarray(value)) for key, value in step(i).items()}
+            except StopIteration:
+                break
             completed = i + 1
-            if i % log_every == 0 or i == n_steps - 1:
+            if i % log_every == 0 or i == (n_steps or 0) - 1:
                 history["step"].append(i)
                 for key, value in logs.items():
                     history.setdefault(key, []).append(value)
@@ -63,8 +69,10 @@ def run_steps(
                 if on_log is not None:
                     on_log(i, logs)
     except KeyboardInterrupt:
-        print(f"Interrupted after {completed} of {n_steps} steps; the model keeps the weights of step {completed}.")
+        print(f"Interrupted after {completed} of {n_steps or '?'} steps; the model keeps the weights of step "
+              f"{completed}.")
         history["interrupted_at"] = [completed]
     finally:
         bar.close()
+    history["completed"] = [completed]
     return history

@@ -64,7 +64,7 @@ def plot_history(history: dict, keys: Sequence[str] | None = None, *, ax=None, l
 
     if "step" not in history:
         raise ValueError("history must have a 'step' entry (as returned by course_lib.train.run_steps)")
-    keys = keys or [key for key in history if key not in ("step", "interrupted_at")]
+    keys = keys or [key for key in history if key not in ("step", "interrupted_at", "completed")]
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     for key in keys:

@@ -1,0 +1,525 @@
+"""CNN restoration: an FFDNet-style denoiser, a mask-aware inpainter and an ESPCN-style ×2 upscaler.
+
+All three are small residual networks that work on images of any size:
+
+* :func:`build_denoiser` — FFDNet (Zhang, Zuo & Zhang, IEEE TIP 2018): pixel-unshuffle the noisy
+  image into four half-size sub-images, append a noise-level map σ, run a plain ReLU conv stack
+  and pixel-shuffle back.  It predicts the *noise* (residual learning, DnCNN: Zhang et al.,
+  IEEE TIP 2017) and subtracts it.
+* :func:`build_inpainter` — takes OpenCV's Telea fill and the mask and learns a correction inside
+  the holes (dilated convolutions give it a wide receptive field).
+* :func:`build_upscaler` — ESPCN (Shi et al., CVPR 2016): convolutions on the low-resolution image,
+  a sub-pixel (pixel-shuffle) layer, added to the bicubic enlargement (SRCNN, Dong et al., ECCV 2014,
+  learned the same residual at full resolution).
+
+Training draws random patches from :func:`course_lib.data.train_photos` (never the test photos),
+degrades them with :mod:`course_lib.degrade` and minimises the MSE with Adam and a cosine
+learning-rate schedule.  ``cnn_denoise``, ``cnn_inpaint`` and ``cnn_upscale`` use the shipped
+checkpoints.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import time
+
+import numpy as np
+
+from .validate import check_choice, check_image, check_int, check_mask, check_range
+
+__all__ = [
+    "build_denoiser", "build_inpainter", "build_upscaler", "receptive_field", "split_photos",
+    "denoise_batch", "inpaint_batch", "upscale_batch", "train_model", "validation_psnr",
+    "denoise", "inpaint", "upscale", "cnn_denoise", "cnn_inpaint", "cnn_upscale", "telea",
+    "load_restorer", "classical_denoise", "denoise_view", "inpaint_view", "pretrain_denoiser", "pretrain_inpainter",
+    "pretrain_upscaler", "MAX_SIGMA",
+]
+
+#: Largest noise level (0-1 scale) the denoiser is trained on: σ ∈ [0, 55/255].
+MAX_SIGMA = 55 / 255
+#: Architecture of each shipped checkpoint (the builders' keyword arguments).
+SHIPPED = {
+    "denoiser": {"depth": 15, "width": 80},
+    "inpainter": {"width": 48},
+    "upscaler": {"depth": 6, "width": 48},
+}
+
+
+# --------------------------------------------------------------------------- models
+def _pixel_layers():
+    """Pixel (un)shuffle and the σ map as Keras layers written with ``keras.ops`` (any backend)."""
+    import keras
+    from keras import ops
+
+    class PixelUnshuffle(keras.layers.Layer):
+        """``(N, H, W, C) → (N, H/2, W/2, 4C)``: each 2×2 block becomes 4 channels (``tf.nn.space_to_depth``)."""
+
+        def call(self, x):
+            n, h, w, c = ops.shape(x)
+            x = ops.reshape(x, (-1, h // 2, 2, w // 2, 2, c))
+            return ops.reshape(ops.transpose(x, (0, 1, 3, 2, 4, 5)), (-1, h // 2, w // 2, 4 * c))
+
+        def compute_output_shape(self, shape):
+            half = [None if d is None else d // 2 for d in shape[1:3]]
+            return (shape[0], *half, 4 * shape[3])
+
+    class PixelShuffle(keras.layers.Layer):
+        """``(N, h, w, 4C) → (N, 2h, 2w, C)``, the inverse of :class:`PixelUnshuffle` (ESPCN's sub-pixel layer)."""
+
+        def call(self, x):
+            n, h, w, c = ops.shape(x)
+            x = ops.reshape(x, (-1, h, w, 2, 2, c // 4))
+            return ops.reshape(ops.transpose(x, (0, 1, 3, 2, 4, 5)), (-1, 2 * h, 2 * w, c // 4))
+
+        def compute_output_shape(self, shape):
+            double = [None if d is None else 2 * d for d in shape[1:3]]
+            return (shape[0], *double, shape[3] // 4)
+
+    class NoiseLevelMap(keras.layers.Layer):
+        """Broadcast σ of shape ``(N, 1)`` to a constant map shaped like ``like[..., :1]``."""
+
+        def call(self, like, sigma):
+            return ops.zeros_like(like[..., :1]) + sigma[:, None, None, :]
+
+        def compute_output_shape(self, like_shape, sigma_shape):
+            return (*like_shape[:3], 1)
+
+    return PixelUnshuffle, PixelShuffle, NoiseLevelMap
+
+
+def _conv_stack(x, depth: int, width: int, out_channels: int, dilations=None):
+    """``depth`` 3×3 convolutions: ReLU on all but the last, which is linear and starts at zero."""
+    from keras import layers
+
+    dilations = dilations or [1] * (depth - 1)
+    for i, rate in enumerate(dilations):
+        x = layers.Conv2D(width, 3, padding="same", dilation_rate=rate, activation="relu", name=f"conv{i + 1}")(x)
+    return layers.Conv2D(out_channels, 3, padding="same", kernel_initializer="zeros", name="out")(x)
+
+
+def build_denoiser(depth: int = 12, width: int = 64, seed: int = 0, residual: bool = True):
+    """FFDNet-style denoiser: inputs ``noisy (N, H, W, 1)`` and ``sigma (N, 1)``; H, W even.
+
+    ``clean = noisy - shuffle(convs(concat(unshuffle(noisy), σ map)))``; with ``residual=False``
+    the network outputs the clean image itself, ``clean = shuffle(convs(...))``.
+    """
+    import keras
+    from keras import layers
+
+    depth, width = check_int(depth, "depth", 2, 64), check_int(width, "width", 1, 512)
+    keras.utils.set_random_seed(seed)
+    noisy = keras.Input((None, None, 1), name="noisy")
+    sigma = keras.Input((1,), name="sigma")
+    unshuffle, shuffle, noise_map = _pixel_layers()
+    sub = unshuffle(name="unshuffle")(noisy)  # (N, H/2, W/2, 4)
+    x = layers.Concatenate()([sub, noise_map(name="sigma_map")(sub, sigma)])
+    out = shuffle(name="shuffle")(_conv_stack(x, depth, width, 4))
+    clean = layers.Subtract(name="clean")([noisy, out]) if residual else out
+    return keras.Model([noisy, sigma], clean, name="ffdnet" if residual else "ffdnet_direct")
+
+
+def build_inpainter(width: int = 48, seed: int = 0):
+    """Inpainter: inputs ``filled (N, H, W, 1)`` (Telea fill) and ``mask (N, H, W, 1)``; H, W even.
+
+    Works at half resolution with dilations 1, 2, 4, 8, 4, 2, 1 and corrects only masked pixels.
+    """
+    import keras
+    from keras import layers
+
+    width = check_int(width, "width", 1, 512)
+    keras.utils.set_random_seed(seed)
+    filled = keras.Input((None, None, 1), name="filled")
+    mask = keras.Input((None, None, 1), name="mask")
+    unshuffle, shuffle, _ = _pixel_layers()
+    x = unshuffle(name="unshuffle")(layers.Concatenate()([filled, mask]))
+    delta = shuffle(name="shuffle")(_conv_stack(x, 8, width, 4, [1, 2, 4, 8, 4, 2, 1]))
+    out = layers.Add(name="inpainted")([filled, layers.Multiply()([delta, mask])])
+    return keras.Model([filled, mask], out, name="inpainter")
+
+
+def build_upscaler(depth: int = 6, width: int = 48, seed: int = 0):
+    """ESPCN-style ×2 upscaler: inputs ``low (N, h, w, 1)`` and ``bicubic (N, 2h, 2w, 1)``.
+
+    ``high = bicubic + shuffle(convs(low))``.
+    """
+    import keras
+    from keras import layers
+
+    depth, width = check_int(depth, "depth", 2, 64), check_int(width, "width", 1, 512)
+    keras.utils.set_random_seed(seed)
+    low = keras.Input((None, None, 1), name="low")
+    bicubic = keras.Input((None, None, 1), name="bicubic")
+    _, shuffle, _ = _pixel_layers()
+    detail = shuffle(name="shuffle")(_conv_stack(low, depth, width, 4))
+    return keras.Model([low, bicubic], layers.Add(name="high")([bicubic, detail]), name="espcn")
+
+
+def receptive_field(n_convs: int, kernel: int = 3, downsample: int = 1) -> int:
+    """Receptive field (pixels) of ``n_convs`` stacked ``kernel×kernel`` convolutions on a grid
+    ``downsample`` times coarser than the image: ``downsample · (n_convs·(kernel-1) + 1)``."""
+    return downsample * (n_convs * (kernel - 1) + 1)
+
+
+# --------------------------------------------------------------------------- batches (numpy, any size)
+def _pad_even(images: np.ndarray) -> tuple[np.ndarray, int, int]:
+    h, w = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (0, h % 2), (0, w % 2)), mode="reflect" if min(h, w) > 1 else "edge")
+    return padded, h, w
+
+
+def denoise_batch(model, noisy: np.ndarray, sigma) -> np.ndarray:
+    """Denoise a batch ``(N, H, W)`` of any H, W with noise levels ``sigma`` (scalar or ``(N,)``)."""
+    padded, h, w = _pad_even(np.asarray(noisy, np.float32))
+    sigmas = np.broadcast_to(np.asarray(sigma, np.float32), (len(padded),)).reshape(-1, 1)
+    out = model([padded[..., None], sigmas], training=False)
+    return np.asarray(out)[:, :h, :w, 0]
+
+
+def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
+    """OpenCV's Telea inpainting (``cv2.INPAINT_TELEA``) of a float image; True in ``mask`` = missing."""
+    import cv2
+
+    image = check_image(image, ndim=(2,), min_size=1)
+    mask = check_mask(mask, image.shape)
+
+    as_uint8 = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    filled = cv2.inpaint(as_uint8, mask.astype(np.uint8), radius, cv2.INPAINT_TELEA).astype(np.float32) / 255
+    return np.where(mask, filled, image).astype(np.float32)
+
+
+def inpaint_batch(model, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Inpaint a batch ``(N, H, W)`` (values under the masks are ignored) with the network."""
+    filled = np.stack([telea(im, m) for im, m in zip(images, masks)])
+    filled, h, w = _pad_even(filled)
+    mask_f, _, _ = _pad_even(np.asarray(masks, np.float32))
+    out = np.asarray(model([filled[..., None], mask_f[..., None]], training=False))[:, :h, :w, 0]
+    return np.where(masks, np.clip(out, 0, 1), images).astype(np.float32)
+
+
+def upscale_batch(model, low: np.ndarray) -> np.ndarray:
+    """Enlarge a batch ``(N, h, w)`` ×2 with the network; returns ``(N, 2h, 2w)`` clipped to [0, 1]."""
+    from .degrade import upsample
+
+    bicubic = np.stack([upsample(im, 2) for im in low])
+    out = model([np.asarray(low, np.float32)[..., None], bicubic[..., None]], training=False)
+    return np.clip(np.asarray(out)[..., 0], 0, 1)
+
+
+# --------------------------------------------------------------------------- training data
+def split_photos(val_rows: int = 64) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Training photos and textures, each cut into (train part, bottom ``val_rows`` rows for validation)."""
+    from .data import textures, train_photos
+
+    images = list(train_photos().values()) + list(textures().values())
+    return [im[:-val_rows] for im in images], [im[-val_rows:] for im in images]
+
+
+def training_variants(val_rows: int = 64, scales=(1.0, 0.75, 0.5)) -> list[np.ndarray]:
+    """More variety from the same training photos for pretraining (DnCNN's multi-scale augmentation):
+    the luma and each colour channel of every photo, each at ``scales``; the bottom ``val_rows`` rows
+    (the validation part of :func:`split_photos`) are cut off first."""
+    import cv2
+
+    from .data import TRAIN_PHOTOS, load_photo, textures
+
+    bases = list(textures().values())
+    for name in TRAIN_PHOTOS:
+        colour = load_photo(name, gray=False)
+        bases.append(load_photo(name))
+        if colour.ndim == 3:
+            bases.extend(colour[..., c] for c in range(3))
+    out = []
+    for image in bases:
+        image = np.ascontiguousarray(image[:-val_rows], dtype=np.float32)
+        for scale in scales:
+            size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+            out.append(image if scale == 1 else np.clip(cv2.resize(image, size, interpolation=cv2.INTER_AREA), 0, 1))
+    return out
+
+
+def _augment(patches: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random flips and 90° rotations (the 8 symmetries of the square), one per patch."""
+    out = np.empty_like(patches)
+    for i, (k, flip) in enumerate(zip(rng.integers(0, 4, len(patches)), rng.integers(0, 2, len(patches)))):
+        p = np.rot90(patches[i], k)
+        out[i] = p[:, ::-1] if flip else p
+    return out
+
+
+def make_batch(task: str, images, batch_size: int, patch: int, rng: np.random.Generator):
+    """One training batch ``(inputs, target)`` for ``task`` in ``{"denoise", "inpaint", "upscale"}``."""
+    from .data import random_patches
+    from .degrade import box_mask, downsample, stroke_mask, upsample
+
+    clean = _augment(random_patches(images, batch_size, patch, seed=int(rng.integers(2**31))), rng)
+    if task == "denoise":
+        sigma = rng.uniform(0, MAX_SIGMA, (batch_size, 1)).astype(np.float32)
+        noisy = clean + sigma[:, :, None] * rng.standard_normal(clean.shape).astype(np.float32)
+        return [noisy[..., None], sigma], clean[..., None]
+    if task == "inpaint":
+        seeds = rng.integers(2**31, size=batch_size)
+        masks = np.stack([stroke_mask((patch, patch), 2, int(rng.integers(3, 10)), seed=int(s)) if s % 2 else
+                          box_mask((patch, patch), int(rng.integers(1, 3)), 16, seed=int(s)) for s in seeds])
+        filled = np.stack([telea(c, m) for c, m in zip(clean, masks)])
+        return [filled[..., None], masks[..., None].astype(np.float32)], clean[..., None]
+    low = np.stack([downsample(c, 2) for c in clean])
+    return [low[..., None], np.stack([upsample(lo, 2) for lo in low])[..., None]], clean[..., None]
+
+
+def _predict(model, task: str, inputs):
+    return model(inputs, training=False)
+
+
+def validation_psnr(model, task: str, images, n: int = 24, patch: int = 64, seed: int = 123) -> float:
+    """Mean PSNR (dB) on ``n`` fixed random validation patches (σ uniform in [0, 55/255] for denoising)."""
+    inputs, target = make_batch(task, images, n, patch, np.random.default_rng(seed))
+    out = np.clip(np.asarray(_predict(model, task, inputs)), 0, 1)
+    mse = np.mean((out - target) ** 2, axis=(1, 2, 3))
+    return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-12))))
+
+
+def train_model(model, task: str, images, *, steps: int | None = None, minutes: float | None = None,
+                batch_size: int = 16, patch: int = 48, lr: float = 1e-3, seed: int = 0, on_log=None):
+    """Minimise the MSE with Adam, lr cosine-decayed to 1 % over the ``steps`` (or the ``minutes`` budget).
+
+    Returns the :func:`course_lib.train.run_steps` history (``loss`` per step).  With ``minutes``
+    the loop stops once the budget is spent; the schedule follows the elapsed time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import keras
+
+    from .train import run_steps
+
+    task = check_choice(task, "task", ("denoise", "inpaint", "upscale"))
+    if steps is None and not minutes:
+        raise ValueError("train_model needs steps= (a number of updates) or minutes= (a time budget); got neither")
+    trainer = keras.Model(model.inputs, model.outputs)  # shares the layers; keeps the optimizer out of `model`
+    trainer.compile(optimizer=keras.optimizers.Adam(lr), loss="mean_squared_error")
+    start, budget = time.perf_counter(), (minutes or 0) * 60
+    # batch i is cut from its own generator seeded (seed, i): background threads prepare the next
+    # batches while this one trains, and the result does not depend on the number of threads
+    workers = max(1, min(4, (os.cpu_count() or 2) // 2))
+    pool = ThreadPoolExecutor(workers)
+
+    def cut(i):
+        return pool.submit(make_batch, task, images, batch_size, patch, np.random.default_rng((seed, i)))
+
+    pending = {i: cut(i) for i in range(workers + 1)}
+
+    def step(i):
+        if budget and time.perf_counter() - start > budget:
+            raise StopIteration  # time budget spent: a normal end
+        done = (time.perf_counter() - start) / budget if budget else i / max(1, steps)
+        trainer.optimizer.learning_rate.assign(lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(done, 1.0)))))
+        inputs, target = pending.pop(i).result()
+        pending[i + workers + 1] = cut(i + workers + 1)
+        return {"loss": float(np.ravel(trainer.train_on_batch(inputs, target))[0])}
+
+    log_every = max(1, min(50, steps // 50)) if steps else 50
+    try:
+        return run_steps(step, steps, desc=f"train {task}", log_every=log_every, on_log=on_log)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------- shipped models
+@functools.cache
+def load_restorer(name: str):
+    """Build the shipped architecture of ``name`` and load its verified checkpoint."""
+    from .checkpoints import load_checkpoint
+
+    name = check_choice(name, "name", tuple(SHIPPED))
+    builder = {"denoiser": build_denoiser, "inpainter": build_inpainter, "upscaler": build_upscaler}[name]
+    model = builder(**SHIPPED[name])
+    load_checkpoint(model, name)
+    return model
+
+
+def cnn_denoise(image: np.ndarray, sigma: float | None = None) -> np.ndarray:
+    """Denoise a grayscale float image with the shipped FFDNet-style model.
+
+    Parameters
+    ----------
+    image : ndarray (H, W)
+        Noisy image (values may leave [0, 1]: Gaussian noise is not clipped).
+    sigma : float or None
+        Noise standard deviation on the 0-1 scale; ``None`` = blind: σ is estimated with
+        :func:`skimage.restoration.estimate_sigma` (wavelet MAD, Donoho & Johnstone 1994).
+    """
+    from skimage.restoration import estimate_sigma
+
+    image = check_image(image, ndim=(2,), min_size=2, value_range=None)
+    if sigma is None:
+        sigma = float(estimate_sigma(image))
+    sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
+    return denoise_batch(load_restorer("denoiser"), image[None], sigma)[0]
+
+
+def cnn_inpaint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Fill the pixels where ``mask`` is True with the shipped inpainter; other pixels are kept."""
+    image = check_image(image, ndim=(2,), min_size=2)
+    mask = check_mask(mask, image.shape)
+    return inpaint_batch(load_restorer("inpainter"), image[None], mask[None])[0]
+
+
+def cnn_upscale(image: np.ndarray) -> np.ndarray:
+    """Enlarge a grayscale image ×2 with the shipped ESPCN-style upscaler."""
+    image = check_image(image, ndim=(2,), min_size=2)
+    return upscale_batch(load_restorer("upscaler"), image[None])[0]
+
+
+denoise, inpaint, upscale = cnn_denoise, cnn_inpaint, cnn_upscale
+
+
+# --------------------------------------------------------------------------- widget views
+def classical_denoise(noisy: np.ndarray, sigma: float, method: str) -> np.ndarray:
+    """``"bm3d"`` (reference package, Dabov et al. 2007) or ``"nl-means"`` (OpenCV, Buades et al. 2005)."""
+    import bm3d
+    import cv2
+
+    method = check_choice(method, "method", ("bm3d", "nl-means"))
+    noisy = check_image(noisy, "noisy", ndim=(2,), min_size=2, value_range=None)
+    sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
+    if method == "bm3d":
+        return np.asarray(bm3d.bm3d(noisy, sigma_psd=sigma), dtype=np.float32)
+    as_uint8 = np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8)
+    return cv2.fastNlMeansDenoising(as_uint8, None, h=float(sigma * 255)).astype(np.float32) / 255
+
+
+def denoise_view(image: np.ndarray, sigma_255: float = 25, method: str = "cnn (σ given)", seed: int = 0):
+    """Add noise σ = ``sigma_255``/255 to ``image``, denoise it with ``method``; show result, error and PSNR."""
+    import matplotlib.pyplot as plt
+
+    from .degrade import add_gaussian_noise
+    from .metrics import psnr
+
+    sigma = sigma_255 / 255
+    noisy = add_gaussian_noise(image, sigma, seed=seed)
+    start = time.perf_counter()
+    if method.startswith("cnn"):
+        out = cnn_denoise(noisy, sigma if "given" in method else None)
+    else:
+        out = classical_denoise(noisy, sigma, method)
+    seconds = time.perf_counter() - start
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+    panels = [(noisy, f"noisy σ={sigma_255:g}/255: {psnr(image, noisy):.2f} dB"),
+              (out, f"{method}: {psnr(image, out):.2f} dB, {seconds:.2f} s"), (out - image, "error (±0.2)")]
+    for ax, (im, title) in zip(axes, panels):
+        lo, hi = (-0.2, 0.2) if title.startswith("error") else (0, 1)
+        ax.imshow(im, cmap="gray", vmin=lo, vmax=hi)
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def inpaint_view(image: np.ndarray, mask_kind: str = "strokes", seed: int = 0, method: str = "cnn"):
+    """Cut holes (``"strokes"`` or ``"boxes"``) into ``image`` and fill them with ``method``; PSNR inside the mask."""
+    import matplotlib.pyplot as plt
+    from skimage.restoration import inpaint_biharmonic
+
+    from .degrade import apply_mask, box_mask, stroke_mask
+
+    strokes = mask_kind == "strokes"
+    mask = stroke_mask(image.shape, 6, 5, seed=seed) if strokes else box_mask(image.shape, 4, 16, seed=seed)
+    observed = apply_mask(image, mask)
+    fill = {"cnn": cnn_inpaint, "telea": telea, "biharmonic": inpaint_biharmonic}[method]
+    out = np.clip(fill(observed, mask), 0, 1)
+    inside = 10 * np.log10(1 / np.mean((out[mask] - image[mask]) ** 2))
+    fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
+    for ax, im, title in zip(axes, (observed, out), ("observed (holes = 0)", f"{method}: {inside:.2f} dB inside mask")):
+        ax.imshow(im, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- pretraining recipes
+def _pretrain(name: str, task: str, minutes: float, patch: int, batch_size: int, lr: float, seed: int = 0):
+    """Train checkpoint ``name`` for ``minutes``; save it every ``$COURSE_SAVE_MINUTES`` (default 5) minutes.
+
+    The manifest's quality records the validation PSNR (patches from the bottom rows of the
+    training photos) against training time: the PSNR-vs-time curve.
+    """
+    from .checkpoints import save_checkpoint
+    from .config import limit_threads
+
+    limit_threads()
+    builder = {"denoiser": build_denoiser, "inpainter": build_inpainter, "upscaler": build_upscaler}[name]
+    model = builder(**SHIPPED[name], seed=seed)
+    train, val = split_photos()
+    data_label = "train_photos + textures (bottom 64 rows held out)"
+    if os.environ.get("COURSE_PRETRAIN_VARIANTS") == "1":  # colour channels and scales as extra images
+        train = training_variants()
+        data_label = "training_variants(): luma and R, G, B of train_photos + textures at scales 1, 0.75, 0.5"
+    previous = {}
+    if os.environ.get("COURSE_PRETRAIN_RESUME") == "1":  # continue from the current checkpoint
+        from .checkpoints import load_checkpoint, manifest
+
+        load_checkpoint(model, name)
+        old = manifest()[name]
+        previous = {"previous_stage": {"command": old["command"], "train_seconds": old["train_seconds"],
+                                       "curve": old["quality"]["curve"], "steps": old["quality"]["steps"]}}
+    every = float(os.environ.get("COURSE_SAVE_MINUTES", "5")) * 60
+    start, curve, state = time.perf_counter(), [], {"next": 0.0}
+    minutes = float(os.environ.get("COURSE_PRETRAIN_MINUTES", minutes))
+    batch_size = int(os.environ.get("COURSE_PRETRAIN_BATCH", batch_size))
+    patch = int(os.environ.get("COURSE_PRETRAIN_PATCH", patch))
+    lr = float(os.environ.get("COURSE_PRETRAIN_LR", lr))
+    settings = (f"COURSE_PRETRAIN_MINUTES={minutes:g} COURSE_PRETRAIN_BATCH={batch_size} COURSE_PRETRAIN_PATCH={patch}"
+                f" COURSE_PRETRAIN_LR={lr:g} COURSE_PRETRAIN_VARIANTS={os.environ.get('COURSE_PRETRAIN_VARIANTS', '0')}"
+                f" COURSE_PRETRAIN_RESUME={os.environ.get('COURSE_PRETRAIN_RESUME', '0')}")
+    command = f"{settings} python -m course_lib pretrain {name}"
+
+    def snapshot(i, _logs=None):
+        seconds = time.perf_counter() - start
+        val_psnr = round(validation_psnr(model, task, val), 3)
+        curve.append({"seconds": round(seconds, 1), "steps": i + 1, "val_psnr": val_psnr})
+        quality = {"val_psnr_db": val_psnr, "curve": curve, "patch": patch, "batch_size": batch_size, "steps": i + 1,
+                   "budget_minutes": minutes, "architecture": SHIPPED[name],
+                   "data": data_label, "hardware": _hardware()}
+        quality |= previous
+        total = seconds + previous.get("previous_stage", {}).get("train_seconds", 0)
+        save_checkpoint(model, name, train_seconds=total, quality=quality, command=command)
+        state["next"] = seconds + every
+        return quality
+
+    def on_log(i, _logs):
+        if time.perf_counter() - start >= state["next"]:
+            snapshot(i)
+
+    history = train_model(model, task, train, minutes=minutes, batch_size=batch_size, patch=patch, lr=lr, seed=seed,
+                          on_log=on_log)
+    return model, snapshot(history["completed"][0] - 1)
+
+
+def _hardware() -> str:
+    """Where the training ran: the Keras backend and the accelerator, if any (recorded in the manifest)."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        devices = {"jax": lambda: __import__("jax").devices()[0].device_kind,
+                   "torch": lambda: __import__("torch").cuda.get_device_name(0)}[backend]()
+    except (KeyError, RuntimeError, AssertionError):
+        devices = f"CPU ({os.cpu_count()} cores)"
+    return f"keras {keras.__version__} / {backend} on {devices}"
+
+
+def pretrain_denoiser(minutes: float = 120.0):
+    """Recipe ``denoiser``: FFDNet-style, σ ∈ [0, 55/255] given as input, 48 px patches, batch 16."""
+    return _pretrain("denoiser", "denoise", minutes, patch=48, batch_size=16, lr=1e-3)
+
+
+def pretrain_inpainter(minutes: float = 20.0):
+    """Recipe ``inpainter``: strokes and 16×16 boxes on 64 px patches, refining Telea's fill."""
+    return _pretrain("inpainter", "inpaint", minutes, patch=64, batch_size=16, lr=1e-3)
+
+
+def pretrain_upscaler(minutes: float = 15.0):
+    """Recipe ``upscaler``: ×2 area-downsampled 64 px patches."""
+    return _pretrain("upscaler", "upscale", minutes, patch=64, batch_size=16, lr=5e-4)

@@ -1,0 +1,127 @@
+"""course_lib.restore: shapes of any size, blind vs non-blind, checkpoints, training, input errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from course_lib import checkpoints, data, degrade, metrics, restore
+
+
+@pytest.fixture(scope="module")
+def camera_crop() -> np.ndarray:
+    return data.load_photo("camera")[200:296, 200:296]
+
+
+@pytest.mark.parametrize("shape", [(17, 23), (32, 32), (9, 64), (50, 31)])
+def test_any_size_keeps_shape(shape):
+    rng = np.random.default_rng(0)
+    image = rng.random(shape).astype(np.float32)
+    assert restore.cnn_denoise(image, 0.1).shape == shape
+    assert restore.cnn_denoise(image).shape == shape
+    mask = degrade.box_mask(shape, 1, 4, seed=0)
+    out = restore.cnn_inpaint(image, mask)
+    assert out.shape == shape
+    np.testing.assert_array_equal(out[~mask], image[~mask])  # known pixels untouched
+    assert restore.cnn_upscale(image).shape == (2 * shape[0], 2 * shape[1])
+
+
+@pytest.mark.parametrize("depth,width", [(3, 8), (5, 4)])
+def test_builders_any_size(depth, width):
+    model = restore.build_denoiser(depth, width)
+    noisy = np.random.default_rng(1).random((2, 10, 14)).astype(np.float32)
+    out = restore.denoise_batch(model, noisy, [0.1, 0.2])
+    np.testing.assert_allclose(out, noisy, atol=1e-6)  # zero-initialised last layer: starts as the identity
+    up = restore.build_upscaler(depth, width)
+    assert restore.upscale_batch(up, noisy).shape == (2, 20, 28)
+
+
+def test_denoiser_beats_noisy_input_given_and_blind(camera_crop):
+    sigma = 25 / 255
+    noisy = degrade.add_gaussian_noise(camera_crop, sigma, seed=0)
+    given, blind = restore.cnn_denoise(noisy, sigma), restore.cnn_denoise(noisy)
+    noisy_psnr = metrics.psnr(camera_crop, noisy)
+    assert metrics.psnr(camera_crop, given) > noisy_psnr + 5
+    assert metrics.psnr(camera_crop, blind) > noisy_psnr + 5
+    assert not np.allclose(given, blind)  # the blind path really uses an estimated σ
+
+
+def test_noise_level_input_matters(camera_crop):
+    noisy = degrade.add_gaussian_noise(camera_crop, 25 / 255, seed=0)
+    low, high = restore.cnn_denoise(noisy, 5 / 255), restore.cnn_denoise(noisy, 50 / 255)
+    assert np.std(high - noisy) > 2 * np.std(low - noisy)  # a larger σ removes more
+
+
+def test_inpaint_and_upscale_beat_baselines(camera_crop):
+    mask = degrade.stroke_mask(camera_crop.shape, 3, 5, seed=2)
+    observed = degrade.apply_mask(camera_crop, mask)
+    err_cnn = np.mean((restore.cnn_inpaint(observed, mask) - camera_crop)[mask] ** 2)
+    err_telea = np.mean((restore.telea(observed, mask) - camera_crop)[mask] ** 2)
+    assert err_cnn < err_telea
+    low = degrade.downsample(camera_crop, 2)
+    assert metrics.psnr(camera_crop, restore.cnn_upscale(low)) > metrics.psnr(camera_crop, degrade.upsample(low, 2))
+
+
+@pytest.mark.parametrize("name", sorted(restore.SHIPPED))
+def test_checkpoint_integrity(name, tmp_path, monkeypatch):
+    entry = checkpoints.manifest()[name]
+    assert checkpoints.verify(name).stat().st_size == entry["bytes"] < 4_000_000
+    assert entry["quality"]["curve"] and entry["train_seconds"] > 0
+    shutil.copytree(checkpoints.checkpoint_dir(), tmp_path, dirs_exist_ok=True)
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(tmp_path))
+    path = tmp_path / entry["file"]
+    path.write_bytes(path.read_bytes()[:-10] + b"corrupted!")
+    with pytest.raises(checkpoints.CheckpointError, match="corrupt"):
+        checkpoints.verify(name)
+
+
+def test_wrong_architecture_is_reported():
+    with pytest.raises(checkpoints.CheckpointError, match="does not fit"):
+        checkpoints.load_checkpoint(restore.build_denoiser(3, 8), "denoiser")
+
+
+@pytest.mark.parametrize("task", ["denoise", "inpaint"])
+def test_short_training_lowers_validation_loss(task):
+    model = restore.build_inpainter(width=16) if task == "inpaint" else restore.build_denoiser(4, 16)
+    train, val = restore.split_photos()
+    before = restore.validation_psnr(model, task, val, n=8, patch=32)
+    history = restore.train_model(model, task, train, steps=40, batch_size=8, patch=32, lr=2e-3)
+    assert len(history["loss"]) > 1
+    assert restore.validation_psnr(model, task, val, n=8, patch=32) > before + 0.05
+
+
+def test_split_keeps_validation_apart():
+    train, val = restore.split_photos(val_rows=64)
+    photos = list(data.train_photos().values()) + list(data.textures().values())
+    for tr, va, full in zip(train, val, photos):
+        assert tr.shape[0] + va.shape[0] == full.shape[0] and va.shape[0] == 64
+
+
+def test_receptive_field():
+    assert restore.receptive_field(17) == 35  # DnCNN-S: 17 layers of 3x3
+    assert restore.receptive_field(12, downsample=2) == 50
+
+
+def test_input_errors_name_the_argument():
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match="sigma.*0-1 scale"):
+        restore.cnn_denoise(image, 25)
+    with pytest.raises(TypeError, match="image.*uint8"):
+        restore.cnn_denoise(np.zeros((8, 8), np.uint8), 0.1)
+    with pytest.raises(ValueError, match="image must have 2 dimensions"):
+        restore.cnn_upscale(np.zeros((8, 8, 3), np.float32))
+    with pytest.raises(TypeError, match="mask must have dtype bool"):
+        restore.cnn_inpaint(image, np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="task must be one of"):
+        restore.train_model(restore.build_denoiser(2, 2), "deblur", [image], steps=1)
+
+
+@pytest.mark.parametrize("name", sorted(restore.SHIPPED))
+def test_shipped_quality_is_what_the_manifest_says(name):
+    """The validation PSNR recorded at training time (possibly on another backend/device) is reproduced here."""
+    task = {"denoiser": "denoise", "inpainter": "inpaint", "upscaler": "upscale"}[name]
+    _, val = restore.split_photos()
+    measured = restore.validation_psnr(restore.load_restorer(name), task, val)
+    assert measured == pytest.approx(checkpoints.manifest()[name]["quality"]["val_psnr_db"], abs=0.02)

@@ -1,0 +1,102 @@
+"""Bad input to the model-backed image functions (BM3D, the CNN restorers) raises a clear error.
+
+Noisy images may leave [0, 1] (Gaussian noise is not clipped), so for denoisers only non-finite values,
+wrong dtypes, wrong ranks, empty arrays and non-arrays are errors; clean images must be in [0, 1].
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from course_lib import bm3d, restore
+
+GOOD = np.full((16, 16), 0.5, dtype=np.float32)
+MASK = np.zeros((16, 16), bool)
+MASK[4:8, 4:8] = True
+
+NOISY_FUNCTIONS = {  # accept any finite values
+    "bm3d.bm3d": lambda im: bm3d.bm3d(im, 0.1),
+    "bm3d.bm3d_step1": lambda im: bm3d.bm3d_step1(im, 0.1),
+    "restore.cnn_denoise": lambda im: restore.cnn_denoise(im, 0.1),
+    "restore.cnn_denoise(blind)": lambda im: restore.cnn_denoise(im),
+    "restore.classical_denoise": lambda im: restore.classical_denoise(im, 0.1, "nl-means"),
+}
+CLEAN_FUNCTIONS = {  # need values in [0, 1]
+    "restore.cnn_inpaint": lambda im: restore.cnn_inpaint(im, MASK),
+    "restore.cnn_upscale": restore.cnn_upscale,
+    "restore.telea": lambda im: restore.telea(im, MASK),
+}
+
+shape_errors = st.one_of(
+    st.sampled_from([np.uint8, np.int32, bool, np.complex64]).map(lambda d: np.zeros((16, 16), dtype=d)),
+    hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=4).filter(lambda s: len(s) != 2).map(
+        lambda s: np.zeros(s, dtype=np.float32)),
+    st.sampled_from([(0, 0), (0, 5), (1, 0)]).map(lambda s: np.zeros(s, dtype=np.float32)),
+    st.sampled_from([None, 0.5, "image", [[0.1, 0.2]]]),
+)
+
+
+def _at_pixel(value):
+    return st.tuples(st.integers(0, 15), st.integers(0, 15)).map(
+        lambda t: np.where(np.arange(256).reshape(16, 16) == t[0] * 16 + t[1], value, 0.5).astype(np.float32))
+
+
+non_finite = st.sampled_from([np.nan, np.inf, -np.inf]).flatmap(_at_pixel)
+out_of_range = st.sampled_from([-0.5, 1.5, 255.0]).flatmap(_at_pixel)
+
+
+def _assert_clear(call, image):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call(image)
+    assert any(word in str(info.value) for word in ("image", "noisy", "size", "finite")), str(info.value)
+
+
+@pytest.mark.parametrize("name", list(NOISY_FUNCTIONS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(image=st.one_of(shape_errors, non_finite))
+def test_denoisers_reject_bad_images(name, image):
+    _assert_clear(NOISY_FUNCTIONS[name], image)
+
+
+@pytest.mark.parametrize("name", list(CLEAN_FUNCTIONS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(image=st.one_of(shape_errors, non_finite, out_of_range))
+def test_clean_image_functions_reject_bad_images(name, image):
+    _assert_clear(CLEAN_FUNCTIONS[name], image)
+
+
+@pytest.mark.parametrize("name", list(NOISY_FUNCTIONS) + list(CLEAN_FUNCTIONS))
+def test_good_images_work(name):
+    out = {**NOISY_FUNCTIONS, **CLEAN_FUNCTIONS}[name](GOOD)
+    assert np.all(np.isfinite(out)) and out.shape[0] >= 16
+
+
+def test_denoisers_accept_noise_outside_the_unit_range():
+    noisy = GOOD + 0.3 * np.random.default_rng(0).standard_normal(GOOD.shape).astype(np.float32)
+    assert noisy.min() < 0 < 1 < noisy.max()
+    for name in ("bm3d.bm3d", "restore.cnn_denoise"):
+        assert np.isfinite(NOISY_FUNCTIONS[name](noisy)).all()
+
+
+SIGMA_CALLS = {
+    "bm3d.bm3d": lambda v: bm3d.bm3d(GOOD, v),
+    "restore.cnn_denoise": lambda v: restore.cnn_denoise(GOOD, v),
+}
+
+
+@pytest.mark.parametrize("name", list(SIGMA_CALLS))
+@settings(max_examples=40, deadline=None)
+@given(value=st.one_of(st.sampled_from([np.nan, np.inf, -0.1, 25, 255, 1e300, "0.1", True, 2.5j]),
+                       st.floats(min_value=1.01, max_value=1e12)))
+def test_bad_sigma_names_the_argument(name, value):
+    with pytest.raises((ValueError, TypeError), match="sigma"):
+        SIGMA_CALLS[name](value)
+
+
+def test_mask_must_match_the_image():
+    with pytest.raises(ValueError, match="mask"):
+        restore.cnn_inpaint(GOOD, np.zeros((8, 8), bool))
+    with pytest.raises(TypeError, match="mask"):
+        restore.cnn_inpaint(GOOD, np.zeros((16, 16)))
