@@ -113,7 +113,81 @@ def exercises_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"exercises": exercises_table, "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,
+def _pm(stat: dict, digits: int = 3) -> str:
+    return f"{stat['mean']:.{digits}f} ± {stat['se']:.{digits}f}"
+
+
+def gan_table() -> str:
+    data = _load("gan")
+    if not data:
+        return "_not measured yet: run `python benchmarks/gan.py`_"
+    g = data["glyph_dcgan"]
+    s, real = g["summary"], g["real_glyphs_reference"]
+    rows = ["| glyph DCGAN (full-mode recipe) | mean ± SE over seeds | per seed | real held-out glyphs |",
+            "|---|---|---|---|"]
+    for key, label, digits in (("train_seconds", "training time (s, 2 cores)", 0),
+                               ("confident_share", "share of samples classified with confidence ≥ 0.9", 3),
+                               ("min_class_share", "smallest digit class share", 3),
+                               ("kid", "KID (digit-classifier features)", 1), ("fid", "FID (same features)", 1)):
+        per_seed = " / ".join(f"{r[key]:.{digits}f}" for r in g["runs"])
+        ref = real.get(key, real.get("kid" if key == "kid" else key, "—"))
+        rows.append(f"| {label} | {_pm(s[key], digits)} | {per_seed} | "
+                    f"{ref if isinstance(ref, str) else round(ref, digits)} |")
+    toy = ["| toy ring of 8 Gaussians: setting | modes covered (of 8), mean ± SE | high-quality share |",
+           "|---|---|---|"]
+    for name, r in data["toy_ring"].items():
+        toy.append(f"| {name} | {_pm(r['modes'], 1)} | {_pm(r['high_quality'], 2)} |")
+    load = data["machine"].get("load_average_at_start", [0])[0]
+    return ("\n".join(rows) + "\n\n" + "\n".join(toy) + f"\n\n{g['evaluation']}. Made by "
+            f"`python benchmarks/gan.py` on {data['machine']['cpus']} cores (load average {load:.0f} at the start: "
+            "other jobs were running).")
+
+
+def vae_table() -> str:
+    data = _load("vae")
+    if not data:
+        return "_not measured yet: run `python benchmarks/vae.py`_"
+    return f"{data['markdown'].strip()}\n\nMade by `{data.get('command', 'python benchmarks/vae.py')}`."
+
+
+def _pivot(experiment: dict, title: str) -> str:
+    cells = {(r["strategy"], r["n_target"]): r for r in experiment["table"] if r["n"] >= 2}
+    strategies = list(dict.fromkeys(s for s, _ in cells))
+    ns = sorted({n for _, n in cells})
+    unit = experiment.get("unit", "")
+    rows = [f"| {title} ({experiment['metric']}{', ' + unit if unit else ''}) | " + " | ".join(f"N = {n}" for n in ns)
+            + " |", "|---" * (len(ns) + 1) + "|"]
+    for strategy in strategies:
+        values = [cells.get((strategy, n)) for n in ns]
+        rows.append(f"| {strategy} | " + " | ".join("—" if v is None else f"{v['mean']:.2f} ± {v['se']:.2f}"
+                                                    for v in values) + " |")
+    return "\n".join(rows)
+
+
+def transfer_table() -> str:
+    parts = []
+    for name, titles in (("transfer_restoration", {"faces": "1. new domain: LFW faces, σ = 25/255",
+                                                    "poisson": "2. new degradation: Poisson noise",
+                                                    "distill": "3. distillation into a 4× smaller student"}),
+                         ("transfer_generation", {"gan": "4. GAN glyphs → digits (lower is better)",
+                                                  "vae": "5. VAE glyphs → digits",
+                                                  "negative": "6. far sources → digits"})):
+        data = _load(name)
+        if not data:
+            parts.append(f"_not measured yet: run `python benchmarks/{name}.py`_")
+            continue
+        for key, title in titles.items():
+            parts.append(_pivot(data["experiments"][key], title))
+        seeds = ", ".join(map(str, next(iter(data["targets"].values()))["seeds"]))
+        effects = [f"| effect (mean ± SE over seeds {seeds}) | value |", "|---|---|"]
+        for label, t in data["targets"].items():
+            effects.append(f"| {label} | {t['effect']:+.3f} ± {t['se']:.3f} |")
+        parts.append("\n".join(effects) + f"\n\nMade by `{data['command']}`; {data['timing']['note']}")
+    return "\n\n".join(parts)
+
+
+TABLES = {"transfer": transfer_table, "gan": gan_table, "vae": vae_table, "exercises": exercises_table,
+          "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,
           "restoration": restoration_table}
 
 

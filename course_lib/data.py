@@ -237,11 +237,15 @@ def glyphs(n: int = 2000, *, letters: bool = False, seed: int = 0) -> tuple[np.n
 
 @functools.cache
 def faces() -> np.ndarray:
-    """200 grayscale faces (25x25, float32 in [0, 1]) from skimage's LFW subset."""
+    """100 grayscale faces (25x25, float32 in [0, 1]) from skimage's LFW subset.
+
+    The subset holds 200 images for face *detection*: the first 100 are faces, the last 100 are not,
+    so only the first 100 are returned (scaled with the min/max of all 200).
+    """
     import skimage.data
 
     images = skimage.data.lfw_subset().astype(np.float32)
-    images = (images - images.min()) / (images.max() - images.min())
+    images = ((images - images.min()) / (images.max() - images.min()))[:100].copy()
     images.setflags(write=False)
     return images
 

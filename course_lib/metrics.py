@@ -1,4 +1,5 @@
-"""Image-quality metrics: MSE, PSNR and SSIM (thin, validated wrappers over scikit-image).
+"""Image-quality metrics: MSE, PSNR and SSIM (thin, validated wrappers over scikit-image), and
+metrics of generated *distributions* over feature arrays: KID, FID and class coverage (pure numpy/scipy).
 
 Conventions: ``reference`` is the clean image, ``estimate`` the restored or degraded one.
 PSNR uses ``data_range=1`` on the estimate clipped to [0, 1] (a restored pixel outside
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_image
+from .validate import check_image, check_int
 
-__all__ = ["mse", "psnr", "ssim"]
+__all__ = ["mse", "psnr", "ssim", "softmax", "mmd2_unbiased", "kid", "fid", "class_coverage"]
 
 
 def _pair(reference: np.ndarray, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -54,3 +55,119 @@ def ssim(reference: np.ndarray, estimate: np.ndarray) -> float:
         raise ValueError(f"ssim needs images of at least 7x7 pixels; got shape {reference.shape}")
     channel_axis = -1 if reference.ndim == 3 else None
     return float(structural_similarity(reference, estimate, data_range=1.0, channel_axis=channel_axis))
+
+
+# --- distribution metrics over feature arrays (generation lessons) ----------------------------------------------
+
+
+def _features(features: object, name: str) -> np.ndarray:
+    if not isinstance(features, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array of shape (N, d); got {type(features).__name__}")
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"{name} must have shape (N, d) with N >= 2 feature vectors; got shape {features.shape}")
+    if not np.all(np.isfinite(features)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return features.astype(np.float64)
+
+
+def _feature_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _features(a, "features_a"), _features(b, "features_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"features_a and features_b must have the same dimension d; got {a.shape[1]} and {b.shape[1]}")
+    return a, b
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``(N, K)`` logits, computed stably (the maximum is subtracted first)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+    r"""Unbiased squared MMD with the cubic polynomial kernel :math:`k(a, b) = (a \cdot b / d + 1)^3`.
+
+    .. math:: \widehat{\mathrm{MMD}}^2 = \frac{\sum_{i \ne j} k(x_i, x_j)}{m(m-1)}
+              + \frac{\sum_{i \ne j} k(y_i, y_j)}{n(n-1)} - \frac{2}{mn}\sum_{i, j} k(x_i, y_j)
+
+    Diagonal terms :math:`k(x_i, x_i)` are left out, which removes the bias: the estimate is 0 on average
+    when both samples come from the same distribution, and can be slightly negative.
+    """
+    x, y = _feature_pair(x, y)
+    d, m, n = x.shape[1], len(x), len(y)
+    k_xx, k_yy, k_xy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
+    within_x = (k_xx.sum() - np.trace(k_xx)) / (m * (m - 1))
+    within_y = (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
+    return float(within_x + within_y - 2 * k_xy.mean())
+
+
+def kid(features_a: np.ndarray, features_b: np.ndarray, *, n_subsets: int = 100, subset_size: int = 1000,
+        seed: int = 0) -> tuple[float, float]:
+    """Kernel Inception Distance (Bińkowski et al., ICLR 2018) in any feature space: mean and std over subsets.
+
+    Draws ``n_subsets`` random subsets of ``min(subset_size, N_a, N_b)`` vectors from each set (without
+    replacement within a subset) and averages :func:`mmd2_unbiased` over them, as the reference
+    implementations do. The std is the spread over subsets, not a standard error across training runs.
+    """
+    a, b = _feature_pair(features_a, features_b)
+    n_subsets, subset_size = check_int(n_subsets, "n_subsets", 1), check_int(subset_size, "subset_size", 2)
+    size = min(subset_size, len(a), len(b))
+    rng = np.random.default_rng(seed)
+    values = [mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
+              for _ in range(n_subsets)]
+    return float(np.mean(values)), float(np.std(values))
+
+
+def fid(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    r"""Fréchet distance between Gaussians fitted to two feature sets (Heusel et al., NeurIPS 2017).
+
+    .. math:: \mathrm{FID} = \lVert \mu_a - \mu_b \rVert^2 + \mathrm{tr}\big(\Sigma_a + \Sigma_b
+              - 2 (\Sigma_a \Sigma_b)^{1/2}\big)
+
+    Biased: it is positive even for two samples of one distribution and shrinks as N grows, so compare
+    FIDs only at equal N (and in the same feature space).
+    """
+    a, b = _feature_pair(features_a, features_b)
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * _trace_sqrt_product(cov_a, cov_b))
+
+
+def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
+    r""":math:`\mathrm{tr}\,(\Sigma_a \Sigma_b)^{1/2}`, computed as :math:`\mathrm{tr}\,(\Sigma_a^{1/2} \Sigma_b
+    \Sigma_a^{1/2})^{1/2}` (same eigenvalues, but symmetric): stable even when a covariance is singular,
+    as it is for features with inactive ReLU units."""
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    inner = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
+    return float(np.sum(np.sqrt(np.clip(inner, 0, None))))
+
+
+def class_coverage(probabilities: np.ndarray, *, threshold: float = 0.9, min_share: float = 0.05) -> dict:
+    """How confidently and how evenly a classifier recognises generated images.
+
+    Parameters
+    ----------
+    probabilities : ndarray, shape (N, K)
+        Class probabilities (rows sum to 1), e.g. ``softmax`` of the course classifier's logits.
+    threshold : float
+        A sample is *confident* when its largest probability is >= ``threshold``.
+    min_share : float
+        A class is *present* when at least this share of all samples is predicted as it.
+
+    Returns
+    -------
+    dict
+        ``confident_share`` (share of confident samples), ``class_shares`` (length-K array: share of samples
+        whose arg-max is each class), ``classes_present`` (number of classes with share >= ``min_share``).
+    """
+    from .validate import check_range
+
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or not np.allclose(probabilities.sum(1), 1.0, atol=1e-4):
+        raise ValueError("probabilities must be an (N, K) array whose rows sum to 1 (apply softmax to logits first); "
+                         f"got shape {probabilities.shape}")
+    threshold, min_share = check_range(threshold, "threshold", 0, 1), check_range(min_share, "min_share", 0, 1)
+    shares = np.bincount(probabilities.argmax(1), minlength=probabilities.shape[1]) / len(probabilities)
+    return {"confident_share": float(np.mean(probabilities.max(1) >= threshold)), "class_shares": shares,
+            "classes_present": int(np.sum(shares >= min_share))}

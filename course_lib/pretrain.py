@@ -13,9 +13,19 @@ __all__ = ["RECIPES", "run_recipe"]
 
 RECIPES: dict[str, str] = {
     "glyph-cnn": "course_lib.classifier:pretrain_glyph_cnn",
+    "digit-classifier": "course_lib.classifier:pretrain_digit_classifier",
+    "gan-glyphs": "course_lib.gan:pretrain_gan_glyphs",
     "denoiser": "course_lib.restore:pretrain_denoiser",
     "inpainter": "course_lib.restore:pretrain_inpainter",
     "upscaler": "course_lib.restore:pretrain_upscaler",
+    "vae-2d": "course_lib.vae:pretrain_vae_2d",
+    "vae-digits": "course_lib.vae:pretrain_vae_digits",
+    "ae-digits": "course_lib.vae:pretrain_ae_digits",
+    "vae-glyphs": "course_lib.vae:pretrain_vae_glyphs",
+    "vae-beta0.1": "course_lib.vae:pretrain_vae_beta01",
+    "vae-beta2": "course_lib.vae:pretrain_vae_beta2",
+    "vae-beta4": "course_lib.vae:pretrain_vae_beta4",
+    "vae-beta64": "course_lib.vae:pretrain_vae_beta64",
 }
 
 

@@ -247,11 +247,16 @@ print("measured (cnn, bm3d):", {s: tuple(round(v, 2) for v in pair) for s, pair 
 print("first σ where the CNN does not beat BM3D:", first_sigma_not_won(measured))
 """),
 md(r"""
-Read your result: at σ = 75/255 the network is asked to remove more noise than it ever saw. Nothing in its
-weights was fitted there, while BM3D's model (sparsity in a 3-D transform, thresholds proportional to σ)
-holds at every σ. A learned method is only as good as the range of its training data; FFDNet's paper trains
-up to σ = 75 for exactly this reason. (If a smaller σ appears too, that is the price of the shipped model's
-short CPU training; `benchmarks/restoration.py` reports the full-size numbers.)
+Read your result honestly. On the whole test photos (`benchmarks/restoration.py`, table in the README) the
+shipped CNN is **0.1–0.4 dB below** the reference BM3D at σ = 15, 25 and 50, and about 15× faster. So the answer
+is probably the first σ in the list, and the reason is data, not architecture: the published DnCNN and FFDNet
+results (0.3–0.7 dB above BM3D) come from training on 400 or more natural photos for a day or more. This model
+saw 14 training photos (plus their colour channels and textures) for 19 GPU minutes. The network's advantage
+is speed and a noise-level input; its PSNR is only as good as its training data.
+
+σ = 75/255 adds a second reason. There the network is asked to remove more noise than it ever saw, and
+nothing in its weights was fitted to it. BM3D's model (sparsity in a 3-D transform, thresholds proportional
+to σ) holds at every σ. FFDNet's paper trains up to σ = 75 for exactly this reason.
 
 ### Speed and pictures
 The same 512×512 photo, timed in this process (first call excluded: model loading). Then the results side
@@ -379,7 +384,7 @@ md(r"""
 | "convolution then pooling" is *how a CNN is trained* | that is an *architecture*; training is gradient descent (Adam here) on a stated loss. Restoration networks usually avoid pooling altogether: they must return every pixel | §1, §3 |
 | an encoder–decoder whose decoder output has a different shape from the input (e.g. 3 poolings, 2 upsamplings) | the output must have the input's shape; count every down- and up-sampling, or use none (DnCNN) or an exact pixel (un)shuffle pair (FFDNet, ESPCN) — the builders here work for any image size | §1, `tests/test_restore.py` |
 | the loss is `...` | MSE to the clean image (or, equivalently, to the noise): the quantity PSNR measures | §2, exercise 2 |
-| a CNN beats BM3D, full stop | only inside its training range and on images like its training data; outside, it loses (measured above) | §3, §4 |
+| a CNN beats BM3D, full stop | only with enough training data and compute, inside its training range, on images like its training data. This course's laptop-scale model, trained on 14 photos, is 0.1–0.4 dB *below* BM3D even in range, though 15× faster (measured above) | §3, §4 |
 
 ## 8. Glossary · 术语表
 
@@ -399,8 +404,10 @@ md(r"""
 ## 9. Recap
 - Predicting the noise (residual learning) trained faster than predicting the image in the same steps (§1).
 - FFDNet's half-resolution sub-images make the network fast on a CPU and double its receptive field.
-- The shipped CNN vs BM3D: read the table in §3 — and the σ where it stops winning (exercise 3).
-- Inpainting and ×2 SR: the CNN is compared with OpenCV, biharmonic and bicubic on the same images.
+- The shipped CNN vs BM3D: about 15× faster, but 0.1–0.4 dB lower PSNR. A small training set limits a learned
+  denoiser more than its architecture does (§3, exercise 3).
+- ×2 super-resolution: the CNN beats bicubic by about 1.6 dB. Inpainting: the small refiner of Telea's fill
+  barely changes it, and biharmonic inpainting beats both on thin strokes. The table is in the README.
 - Outside its training range (σ = 75, text pages) a learned denoiser can lose to a classical one.
 
 ## References

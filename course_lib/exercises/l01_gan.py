@@ -1,0 +1,124 @@
+"""Exercises of lesson 01 (GANs): the non-saturating loss, the optimal discriminator, KID by hand, diagnosing a run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import close, exercise
+
+# --- 01.nonsat: the non-saturating generator loss from logits -----------------------------------------------
+
+
+def g_loss_ns_by_hand(fake_logits):
+    """-mean(log D(G(z))) with D = sigmoid(logit), written stably: -log sigmoid(l) = log(1 + exp(-l))."""
+    return np.mean(np.logaddexp(0.0, -np.asarray(fake_logits, dtype=np.float64)))
+
+
+def _nonsat_wrong(fake_logits):
+    d = 1 / (1 + np.exp(-np.asarray(fake_logits, dtype=np.float64)))
+    return np.mean(np.log(1 - d))  # the saturating minimax loss, not the non-saturating one
+
+
+@exercise("01.nonsat", "the non-saturating generator loss", solution=g_loss_ns_by_hand, wrong=_nonsat_wrong)
+def _check_nonsat(fn) -> str:
+    from ..gan import g_loss_nonsaturating
+
+    rng = np.random.default_rng(0)
+    for logits in (np.array([0.0]), rng.normal(0, 3, 16), np.array([-30.0, -5.0, 2.0, 30.0])):
+        close(fn(logits), float(g_loss_nonsaturating(logits)), tol=1e-4,
+              what=f"your loss on logits {np.round(logits[:3], 2)}…",
+              hint="the generator wants D(G(z)) = sigmoid(logit) close to 1: minimise -mean(log sigmoid(logit)); "
+                   "np.logaddexp(0, -logits) is log(1 + exp(-logits)) without overflow.")
+    return "Its gradient with respect to the logit is -(1 - D): large exactly when D rejects the fakes."
+
+
+# --- 01.dstar: the optimal discriminator --------------------------------------------------------------------
+
+
+def optimal_discriminator(p_data, p_g):
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) for densities evaluated at the same points."""
+    p_data, p_g = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
+    return p_data / (p_data + p_g)
+
+
+def _dstar_wrong(p_data, p_g):
+    return np.asarray(p_g) / (np.asarray(p_data) + np.asarray(p_g))
+
+
+@exercise("01.dstar", "the optimal discriminator", solution=optimal_discriminator, wrong=_dstar_wrong)
+def _check_dstar(fn) -> str:
+    x = np.linspace(-4, 4, 81)
+    p_data = np.exp(-0.5 * (x - 1) ** 2) / np.sqrt(2 * np.pi)
+    p_g = np.exp(-0.5 * ((x + 1) / 1.5) ** 2) / (1.5 * np.sqrt(2 * np.pi))
+    got = np.asarray(fn(p_data, p_g), dtype=np.float64)
+    assert got.shape == x.shape, f"return one value per point, shape {x.shape}; got {got.shape}"
+    worst = float(np.max(np.abs(got - p_data / (p_data + p_g))))
+    assert worst < 1e-6, (f"your D* is off by up to {worst:.3g}. Hint: for fixed G, maximise "
+                          "p_data(x)·log D + p_g(x)·log(1 - D) over D at each x (set the derivative to 0).")
+    close(fn(np.array([0.3]), np.array([0.3]))[0], 0.5, tol=1e-9, what="D* where p_data = p_g",
+          hint="when the generator matches the data, the best discriminator can only say 1/2.")
+    return "Where p_g = p_data, D* = 1/2 everywhere: the discriminator can no longer tell."
+
+
+# --- 01.kid: KID for one subset, by hand --------------------------------------------------------------------
+
+
+def kid_by_hand(x, y):
+    """Unbiased MMD² with the cubic kernel k(a, b) = (a·b/d + 1)³; x is (m, d), y is (n, d)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    d, m, n = x.shape[1], len(x), len(y)
+    k_xx, k_yy, k_xy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
+    return ((k_xx.sum() - np.trace(k_xx)) / (m * (m - 1)) + (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
+            - 2 * k_xy.mean())
+
+
+def _kid_wrong(x, y):
+    d = x.shape[1]
+    return ((x @ x.T / d + 1) ** 3).mean() + ((y @ y.T / d + 1) ** 3).mean() - 2 * ((x @ y.T / d + 1) ** 3).mean()
+
+
+@exercise("01.kid", "KID by hand", solution=kid_by_hand, wrong=_kid_wrong)
+def _check_kid(fn) -> str:
+    from ..metrics import mmd2_unbiased
+
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((30, 4)), rng.standard_normal((25, 4)) + 0.3
+    close(fn(x, y), mmd2_unbiased(x, y), tol=1e-6 * abs(mmd2_unbiased(x, y)) + 1e-9, what="your MMD²",
+          hint="leave out the diagonal terms k(x_i, x_i) and k(y_j, y_j): divide the off-diagonal sums by m(m-1) "
+               "and n(n-1); the cross term uses every pair and is divided by m·n.")
+    same = [fn(rng.standard_normal((20, 4)), rng.standard_normal((20, 4))) for _ in range(200)]
+    assert abs(np.mean(same)) < 4 * np.std(same) / np.sqrt(len(same)), (
+        "for two samples of one distribution your estimate should average to 0; it is biased. Hint: drop the "
+        "diagonal of the within-sample kernel matrices.")
+    return "Unbiased: two samples of the same distribution give 0 on average (sometimes a negative number)."
+
+
+# --- 01.diagnose: read a run's health from its metrics ------------------------------------------------------
+
+
+def diagnose(confident_share, class_shares):
+    """'low quality' if fewer than half the samples are confident, else 'mode collapse' if some digit gets
+    less than 2 % of the samples, else 'healthy'."""
+    if confident_share < 0.5:
+        return "low quality"
+    if np.min(class_shares) < 0.02:
+        return "mode collapse"
+    return "healthy"
+
+
+def _diagnose_wrong(confident_share, class_shares):
+    return "healthy" if confident_share >= 0.5 else "low quality"  # trusts confidence alone
+
+
+@exercise("01.diagnose", "diagnose a GAN run from its metrics", solution=diagnose, wrong=_diagnose_wrong)
+def _check_diagnose(fn) -> str:
+    even = np.full(10, 0.1)
+    collapsed = np.array([0.9, 0.1] + [0.0] * 8)
+    cases = [(0.95, even, "healthy"), (1.0, collapsed, "mode collapse"), (0.3, even, "low quality"),
+             (0.2, collapsed, "low quality"), (0.92, np.array([0.015] + [0.985 / 9] * 9), "mode collapse")]
+    for share, shares, expected in cases:
+        got = fn(share, shares)
+        assert got == expected, (
+            f"confident share {share}, smallest class share {shares.min():.3f}: you said {got!r}, expected "
+            f"{expected!r}. Hint: a collapsed generator can be very *confident* — check the class shares too.")
+    return "A run can be 100 % confident and still useless: always look at coverage."

@@ -1,0 +1,159 @@
+"""Exercises of lesson 02 (VAE): the KL term, the reparameterisation trick, the reconstruction term summed over
+pixels, and what β → 0 gives."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import exercise
+
+# --- 02.kl: the KL term in closed form ------------------------------------------------------------------------
+
+
+def kl_diag_gaussian(mu, logvar):
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) for each row: ½ Σ_j (mu² + σ² − log σ² − 1), shape (N,)."""
+    return 0.5 * np.sum(mu**2 + np.exp(logvar) - logvar - 1.0, axis=-1)
+
+
+def _kl_wrong(mu, logvar):
+    return 0.5 * np.mean(mu**2 + np.exp(logvar) - logvar - 1.0, axis=-1)  # mean over latent dims: KL / d
+
+
+@exercise("02.kl", "the KL term in closed form", solution=kl_diag_gaussian, wrong=_kl_wrong)
+def _check_kl(fn) -> str:
+    from ..vae import kl_divergence
+
+    rng = np.random.default_rng(2)
+    mu, logvar = rng.normal(size=(6, 5)), rng.normal(scale=0.8, size=(6, 5))
+    got = np.asarray(fn(mu, logvar), dtype=np.float64)
+    assert got.shape == (6,), (f"return one KL per row (shape (6,) here); got shape {got.shape}. Hint: sum over the "
+                               "latent dimensions (axis=-1), not over the batch.")
+    zero = float(np.asarray(fn(np.zeros((1, 5)), np.zeros((1, 5)))).ravel()[0])
+    assert abs(zero) < 1e-9, f"KL(N(0, I) || N(0, I)) must be 0; yours gives {zero:.4g}. Check the '- 1' term."
+    expected = np.asarray(kl_divergence(mu, logvar), dtype=np.float64)
+    err = float(np.max(np.abs(got - expected)))
+    assert err < 1e-4 * max(1.0, float(np.abs(expected).max())), (
+        f"your KL differs from the closed form by up to {err:.4g} nats (e.g. {got[0]:.4f} vs {expected[0]:.4f}). "
+        "Hint: ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1) with σ² = exp(logvar); *sum* over the latent dimensions — a mean "
+        "divides the KL by d and quietly changes β.")
+    return "Zero exactly when q = p, positive otherwise, summed over the latent dims."
+
+
+# --- 02.reparam: the reparameterisation trick -------------------------------------------------------------------
+
+
+def reparameterize_by_hand(mu, logvar, eps):
+    """z = mu + sigma * eps with sigma = exp(logvar / 2): differentiable in mu and logvar (eps is an input)."""
+    import tensorflow as tf
+
+    return mu + tf.exp(0.5 * logvar) * eps
+
+
+def _reparam_wrong(mu, logvar, eps):
+    import tensorflow as tf
+
+    return mu + tf.exp(logvar) * eps  # the variance used as a standard deviation
+
+
+@exercise("02.reparam", "reparameterisation with gradients", solution=reparameterize_by_hand, wrong=_reparam_wrong)
+def _check_reparam(fn) -> str:
+    import tensorflow as tf
+
+    mu = tf.Variable([[0.5, -1.0, 2.0]], dtype=tf.float32)
+    logvar = tf.Variable([[0.0, np.log(4.0), np.log(0.25)]], dtype=tf.float32)
+    eps = tf.constant(np.random.default_rng(0).standard_normal((20_000, 3)), tf.float32)
+    with tf.GradientTape() as tape:
+        z = fn(mu, logvar, eps)
+        total = tf.reduce_sum(z)
+    grad_mu, grad_logvar = tape.gradient(total, [mu, logvar])
+    assert grad_mu is not None and grad_logvar is not None, (
+        "no gradient reaches mu or logvar. Hint: do not draw z with tf.random.normal(mean=mu, ...); build it as "
+        "mu + sigma * eps from the given eps, so that z is an ordinary differentiable function of mu and logvar.")
+    z = np.asarray(z, dtype=np.float64)
+    assert z.shape == (20_000, 3), f"z must have the shape of eps (20000, 3); got {z.shape}"
+    std = z.std(axis=0)
+    assert np.allclose(std, [1.0, 2.0, 0.5], rtol=0.03), (
+        f"the standard deviations of your z are {np.round(std, 3)}; expected [1, 2, 0.5] for logvar = log [1, 4, "
+        "0.25]. Hint: σ = exp(logvar / 2) — logvar is the log of the *variance*.")
+    assert np.allclose(z.mean(axis=0), [0.5, -1.0, 2.0], atol=0.05), f"the means of your z are {z.mean(0)}"
+    assert np.allclose(np.asarray(grad_mu), 20_000, rtol=1e-5), "∂Σz/∂μ should be the number of samples (20000)."
+    expected = 0.5 * np.exp(0.5 * np.asarray(logvar)) * np.asarray(eps).sum(0)
+    assert np.allclose(np.asarray(grad_logvar), expected, rtol=1e-3, atol=1e-2), "∂z/∂logvar should be ½ σ ε."
+    return "z has the right mean and spread, and gradients flow to μ and log σ² (∂z/∂μ = 1, ∂z/∂log σ² = ½σε)."
+
+
+# --- 02.loglik: the reconstruction term, summed over pixels --------------------------------------------------------
+
+
+def log_likelihood_by_hand(log_probs, images):
+    """log p(x | z) per image from the decoder's level log-probabilities (N, 8, 8, 17): pick the log-probability
+    of each pixel's level k = 16 x and *sum* over the 64 pixels; shape (N,)."""
+    levels = np.rint(16 * images).astype(int)
+    picked = np.take_along_axis(log_probs, levels[..., None], axis=-1)[..., 0]
+    return picked.sum(axis=(1, 2))
+
+
+def _loglik_wrong(log_probs, images):
+    levels = np.rint(16 * images).astype(int)
+    return np.take_along_axis(log_probs, levels[..., None], axis=-1)[..., 0].mean(axis=(1, 2))  # per-pixel mean
+
+
+@exercise("02.loglik", "the reconstruction term, summed", solution=log_likelihood_by_hand, wrong=_loglik_wrong)
+def _check_loglik(fn) -> str:
+    from ..data import digits
+    from ..vae import build_vae, decoder_of, level_log_probs, log_likelihood
+
+    images = np.asarray(digits("test")[0][:5])
+    params = decoder_of(build_vae(4, (16,), seed=3))(np.random.default_rng(3).standard_normal((5, 4)))
+    log_probs = np.asarray(level_log_probs(params), dtype=np.float64)
+    got = np.asarray(fn(log_probs, images), dtype=np.float64)
+    assert got.shape == (5,), f"return one log-likelihood per image (shape (5,)); got shape {got.shape}"
+    expected = np.asarray(log_likelihood(params, images), dtype=np.float64)
+    if np.allclose(got * 64, expected, rtol=1e-4):
+        raise AssertionError("your values are exactly 64 times too small: you averaged over the pixels. The "
+                             "likelihood of an image is the *product* over pixels, so its log is the *sum*; a mean "
+                             "silently multiplies the KL's weight by 64 (β = 64).")
+    err = float(np.max(np.abs(got - expected)))
+    assert err < 1e-3, (f"your log p(x|z) differs by up to {err:.4g} nats (e.g. {got[0]:.3f} vs {expected[0]:.3f}). "
+                        "Hint: levels = round(16 x); take log_probs[..., level] per pixel, then sum over both "
+                        "image axes.")
+    return f"log p(x|z) of the first image = {got[0]:.2f} nats (uniform guessing would give {-64 * np.log(17):.2f})."
+
+
+# --- 02.beta: what β → 0 gives ---------------------------------------------------------------------------------------
+
+BETA_TO_ZERO = {
+    "A": "The loss tends to the autoencoder's: only the reconstruction term is left, so reconstructions get sharper.",
+    "B": "Nothing keeps q(z|x) near the prior any more: the KL grows, and decoding codes drawn from N(0, I) "
+         "gives fewer recognisable digits.",
+    "C": "The ELBO (with β = 1) of the trained model gets higher, because the model fits the data better.",
+    "D": "Latent units collapse: more and more of them carry no information about x.",
+}
+
+
+def beta_to_zero():
+    """Return the set of letters of BETA_TO_ZERO that are true."""
+    return {"A", "B"}
+
+
+def _beta_wrong():
+    return {"A", "D"}
+
+
+@exercise("02.beta", "predict what β → 0 gives", solution=beta_to_zero, wrong=_beta_wrong)
+def _check_beta(fn) -> str:
+    raw = set(fn())
+    assert Ellipsis not in raw, "replace the `...` in the set with the letters you think are true, e.g. {\"A\", \"C\"}."
+    answer = {str(letter).strip().upper() for letter in raw}
+    unknown = answer - set(BETA_TO_ZERO)
+    assert not unknown, f"unknown letters {sorted(unknown)}: choose among {sorted(BETA_TO_ZERO)}."
+    hints = {
+        "C": "C is false: the training objective with β < 1 is not the ELBO; the ELBO counts the full KL, which "
+             "grows faster than the reconstruction improves (the β table below measures it).",
+        "D": "D is false: collapse is what *large* β does — the KL penalty makes unused units copy the prior.",
+    }
+    false = sorted(answer - {"A", "B"})
+    assert not false, hints[false[0]]
+    missing = sorted({"A", "B"} - answer)
+    assert not missing, f"{missing[0]} is true too — the β table below measures it: {BETA_TO_ZERO[missing[0]]}"
+    return "The β table and the widget below measure both."

@@ -1,0 +1,111 @@
+"""Exercises of lesson 05 (transfer): freeze the right layers, call a winner with error bars, a paired effect size."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import close, exercise
+
+# --- 05.freeze: freeze the first k layers that hold weights ---------------------------------------------------
+
+
+def freeze_first_layers(model, k):
+    """Freeze the first ``k`` layers **that hold weights** (input, activation and reshape layers have none);
+    make every later layer trainable. Returns the model."""
+    weighted = [layer for layer in model.layers if layer.weights]
+    for i, layer in enumerate(weighted):
+        layer.trainable = i >= k
+    return model
+
+
+def _freeze_wrong(model, k):
+    for i, layer in enumerate(model.layers):  # counts the input and activation layers too: off target
+        layer.trainable = i >= k
+    return model
+
+
+def _tiny_discriminator():
+    import keras
+    from keras import layers
+
+    image = keras.Input((8, 8, 1))
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(4, 3, strides=2, padding="same", name="d_conv1")(image))
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(8, 3, strides=2, padding="same", name="d_conv2")(x))
+    return keras.Model(image, layers.Dense(1, name="d_logit")(layers.Flatten()(x)))
+
+
+@exercise("05.freeze", "freeze the right layers (FreezeD)", solution=freeze_first_layers, wrong=_freeze_wrong)
+def _check_freeze(fn) -> str:
+    for k, frozen in ((1, {"d_conv1"}), (2, {"d_conv1", "d_conv2"}), (0, set())):
+        model = fn(_tiny_discriminator(), k)
+        got = {layer.name for layer in model.layers if layer.weights and not layer.trainable}
+        assert got == frozen, (f"with k={k} the frozen layers are {sorted(got)}, expected {sorted(frozen)}. Hint: "
+                               "count only layers that hold weights (`layer.weights` is not empty), from the input "
+                               "side, and set `trainable = True` on the others.")
+        trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+        assert trainable > 0, "nothing is left to train: the last layers must stay trainable"
+    return "FreezeD keeps D's first conv fixed: its generic stroke detectors survive while the upper layers adapt."
+
+
+# --- 05.winner: which strategy wins at N, with error bars -------------------------------------------------------
+
+
+def winner(table, n, higher_is_better=True):
+    """Best strategy at ``n_target == n`` in a table of rows ``{strategy, n_target, mean, se}``; ``"tie"`` unless
+    it beats the runner-up by more than two combined standard errors ``2·sqrt(se1² + se2²)``."""
+    rows = sorted((r for r in table if r["n_target"] == n), key=lambda r: r["mean"], reverse=higher_is_better)
+    best, second = rows[0], rows[1]
+    gap = abs(best["mean"] - second["mean"])
+    return best["strategy"] if gap > 2 * np.hypot(best["se"] or 0.0, second["se"] or 0.0) else "tie"
+
+
+def _winner_wrong(table, n, higher_is_better=True):
+    rows = [r for r in table if r["n_target"] == n]
+    return max(rows, key=lambda r: r["mean"])["strategy"]  # ignores the error bars and the metric's direction
+
+
+def _row(strategy, n, mean, se):
+    return {"strategy": strategy, "n_target": n, "mean": mean, "se": se}
+
+
+@exercise("05.winner", "call a winner only beyond the error bars", solution=winner, wrong=_winner_wrong)
+def _check_winner(fn) -> str:
+    table = [_row("scratch", 1, 20.0, 0.3), _row("fine-tune", 1, 30.0, 0.2), _row("none", 1, 29.0, 0.1),
+             _row("scratch", 500, 31.0, 0.4), _row("fine-tune", 500, 31.2, 0.3), _row("none", 500, 29.0, 0.1)]
+    for args, expected, hint in (
+        ((table, 1, True), "fine-tune", "with higher_is_better, the largest mean is the candidate."),
+        ((table, 500, True), "tie", "31.2 vs 31.0 differ by 0.2 < 2·sqrt(0.3² + 0.4²) = 1.0: not a measured win."),
+        (([_row("a", 5, 10.0, 0.5), _row("b", 5, 20.0, 0.5)], 5, False), "a",
+         "for KID (lower is better) the smallest mean wins: use higher_is_better."),
+        (([_row("a", 5, 1.0, 0.1), _row("b", 5, 2.0, 0.1), _row("c", 5, 9.0, 0.1)], 5, False), "a",
+         "compare the best with the runner-up, not with the worst."),
+    ):
+        got = fn(*args)
+        assert got == expected, f"winner{args[1:]} returned {got!r}, expected {expected!r}. Hint: {hint}"
+    return "A difference smaller than its error bars is not a result: say 'tie' (or run more seeds)."
+
+
+# --- 05.effect: a paired effect size and its standard error ----------------------------------------------------
+
+
+def paired_effect(a, b):
+    """Mean of the per-seed differences ``a_i - b_i`` and its standard error ``std(d, ddof=1) / sqrt(n)``."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def _effect_wrong(a, b):
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    return float(d.mean()), float(d.std())  # the spread of the differences, not the error of their mean
+
+
+@exercise("05.effect", "effect size with its error bar", solution=paired_effect, wrong=_effect_wrong)
+def _check_effect(fn) -> str:
+    a, b = [31.0, 30.0, 32.0, 31.5], [29.0, 28.5, 30.0, 29.5]
+    d = np.subtract(a, b)
+    mean, se = fn(a, b)
+    close(mean, d.mean(), tol=1e-9, what="the mean effect", hint="subtract seed by seed, then average.")
+    close(se, d.std(ddof=1) / np.sqrt(len(d)), tol=1e-9, what="its standard error",
+          hint="the standard error of a mean is std(differences, ddof=1) / sqrt(number of seeds).")
+    return (f"{mean:.2f} ± {se:.2f} dB. Pairing by seed (same target images, same noise) removes what the two arms "
+            "share, so the error bar is smaller than for two independent means.")

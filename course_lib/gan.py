@@ -1,0 +1,641 @@
+"""Generative adversarial networks that train on a 2-core CPU: losses, DCGAN for 8x8 digits, a 2-D toy.
+
+Conventions
+-----------
+- Images are ``(N, 8, 8)`` float32 in [0, 1] (the format of :func:`course_lib.data.digits` and
+  :func:`course_lib.data.glyphs`); Keras models see ``(N, 8, 8, 1)``. The generator ends in a
+  **sigmoid**, so its samples are in [0, 1] directly: no [-1, 1] rescaling anywhere.
+- The discriminator returns a **logit** :math:`\\ell`; the probability "real" is :math:`D = \\sigma(\\ell)`.
+  Every loss is written from logits (``softplus``), which is the numerically stable form of the logs.
+- Layers have stable names (``g_dense``, ``g_up1``, ``g_up2``, ``g_out``; ``d_conv1``, ``d_conv2``,
+  ``d_logit``) so that lesson 05 can freeze the discriminator's early layers (FreezeD).
+
+The same :func:`make_train_step` trains the 2-D toy GAN, the glyph DCGAN and its fine-tuned variants.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from .validate import check_choice, check_int, check_positive, check_range
+
+__all__ = [
+    "LATENT_DIM", "LOSSES", "d_loss_bce", "g_loss_minimax", "g_loss_nonsaturating", "d_loss_hinge", "g_loss_hinge",
+    "d_loss_article", "g_loss_article", "build_generator", "build_discriminator", "build_toy_generator",
+    "build_toy_discriminator", "make_train_step", "train_gan", "sample", "latent", "ring_data", "ring_centres",
+    "modes_covered", "train_toy_gan", "evaluate_samples", "nearest_neighbours", "pretrain_gan_glyphs",
+    "load_gan_glyphs", "load_snapshots", "toy_view", "snapshot_view", "snapshot_explorer", "latent_view",
+    "latent_explorer", "samples_view", "generator_gradient_norm", "mean_d", "logit_gradient",
+]
+
+#: Size of the generator's input noise z for the glyph DCGAN.
+LATENT_DIM = 32
+
+# --- losses, from discriminator logits -------------------------------------------------------------------------
+
+
+def d_loss_bce(real_logits, fake_logits):
+    r"""Discriminator loss of the minimax game: :math:`-\mathbb E[\log D(x)] - \mathbb E[\log(1 - D(G(z)))]`.
+
+    With :math:`D = \sigma(\ell)`: :math:`-\log\sigma(\ell) = \mathrm{softplus}(-\ell)` and
+    :math:`-\log(1 - \sigma(\ell)) = \mathrm{softplus}(\ell)`.
+    """
+    return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+
+
+def g_loss_minimax(fake_logits):
+    r"""Generator loss of the original minimax game: :math:`\mathbb E[\log(1 - D(G(z)))]` (to minimise).
+
+    It *saturates*: when D confidently rejects the fakes (:math:`D(G(z)) \to 0`) its gradient vanishes.
+    """
+    return -tf.reduce_mean(tf.nn.softplus(fake_logits))
+
+
+def g_loss_nonsaturating(fake_logits):
+    r"""Non-saturating generator loss (Goodfellow et al. 2014, §3): :math:`-\mathbb E[\log D(G(z))]`."""
+    return tf.reduce_mean(tf.nn.softplus(-fake_logits))
+
+
+def d_loss_hinge(real_logits, fake_logits):
+    r"""Hinge discriminator loss: :math:`\mathbb E[\max(0, 1 - \ell_{real})] + \mathbb E[\max(0, 1 + \ell_{fake})]`."""
+    return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
+
+
+def g_loss_hinge(fake_logits):
+    r"""Generator loss paired with the hinge discriminator: :math:`-\mathbb E[\ell_{fake}]`."""
+    return -tf.reduce_mean(fake_logits)
+
+
+def d_loss_article(real_logits, fake_logits):
+    """The popular article's discriminator "loss": ``-mean(D(real))``; it never looks at the fakes."""
+    del fake_logits  # the article's code never shows D a generated image
+    return -tf.reduce_mean(tf.sigmoid(real_logits))
+
+
+def g_loss_article(fake_logits):
+    """The popular article's generator "loss": the raw discriminator output ``mean(D(G(z)))``, minimised."""
+    return tf.reduce_mean(tf.sigmoid(fake_logits))
+
+
+#: name -> (discriminator loss, generator loss)
+LOSSES: dict[str, tuple[Callable, Callable]] = {
+    "minimax": (d_loss_bce, g_loss_minimax),
+    "non-saturating": (d_loss_bce, g_loss_nonsaturating),
+    "hinge": (d_loss_hinge, g_loss_hinge),
+    "article": (d_loss_article, g_loss_article),
+}
+
+# --- models ------------------------------------------------------------------------------------------------------
+
+
+def build_generator(latent_dim: int = LATENT_DIM, width: int = 32, seed: int = 0) -> keras.Model:
+    """DCGAN generator for 8x8 images: z → Dense → 2x2x4w → ConvT → 4x4x2w → ConvT → 8x8xw → Conv → sigmoid.
+
+    Transposed convolutions (kernel 3, stride 2) double the size; batch normalisation and ReLU follow each
+    (Radford et al. 2016). Output ``(N, 8, 8, 1)`` in [0, 1].
+    """
+    latent_dim, width = check_int(latent_dim, "latent_dim", 1, 4096), check_int(width, "width", 1, 1024)
+    keras.utils.set_random_seed(seed)
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(2 * 2 * 4 * width, use_bias=False, name="g_dense")(z)
+    x = layers.Reshape((2, 2, 4 * width))(x)
+    x = layers.ReLU()(layers.BatchNormalization(name="g_bn0")(x))
+    x = layers.Conv2DTranspose(2 * width, 3, strides=2, padding="same", use_bias=False, name="g_up1")(x)  # 4x4
+    x = layers.ReLU()(layers.BatchNormalization(name="g_bn1")(x))
+    x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", use_bias=False, name="g_up2")(x)  # 8x8
+    x = layers.ReLU()(layers.BatchNormalization(name="g_bn2")(x))
+    image = layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="g_out")(x)
+    return keras.Model(z, image, name="generator")
+
+
+def build_discriminator(width: int = 64, seed: int = 0) -> keras.Model:
+    """DCGAN discriminator for 8x8 images: Conv(stride 2) → 4x4 → Conv(stride 2) → 2x2 → Dense → one logit.
+
+    LeakyReLU(0.2), no batch normalisation (so that the same D also works with the hinge loss and
+    per-sample penalties). ``d_conv1`` is the "early layer" that FreezeD keeps frozen in lesson 05.
+    """
+    width = check_int(width, "width", 1, 1024)
+    keras.utils.set_random_seed(seed)
+    image = keras.Input((8, 8, 1), name="image")
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(width, 3, strides=2, padding="same", name="d_conv1")(image))  # 4x4
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(2 * width, 3, strides=2, padding="same", name="d_conv2")(x))  # 2x2
+    logit = layers.Dense(1, name="d_logit")(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def build_toy_generator(latent_dim: int = 2, hidden: int = 128, seed: int = 0) -> keras.Model:
+    """MLP generator for 2-D points: z (``latent_dim``) → 2 hidden ReLU layers → (x, y)."""
+    keras.utils.set_random_seed(seed)
+    z = keras.Input((check_int(latent_dim, "latent_dim", 1),), name="z")
+    h = layers.Dense(hidden, activation="relu", name="g_hidden1")(z)
+    h = layers.Dense(hidden, activation="relu", name="g_hidden2")(h)
+    return keras.Model(z, layers.Dense(2, name="g_out")(h), name="toy_generator")
+
+
+def build_toy_discriminator(hidden: int = 128, seed: int = 0) -> keras.Model:
+    """MLP discriminator for 2-D points: (x, y) → 2 hidden ReLU layers → one logit."""
+    keras.utils.set_random_seed(seed)
+    point = keras.Input((2,), name="point")
+    h = layers.Dense(hidden, activation="relu", name="d_hidden1")(point)
+    h = layers.Dense(hidden, activation="relu", name="d_hidden2")(h)
+    return keras.Model(point, layers.Dense(1, name="d_logit")(h), name="toy_discriminator")
+
+
+# --- one training step, then the loop ---------------------------------------------------------------------------
+
+
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Learning rate ``lr`` until step ``start``, then linearly down to 0 at step ``end``."""
+
+    def __init__(self, lr: float, start: int, end: int):
+        self.lr, self.start, self.end = float(lr), int(start), max(int(end), int(start) + 1)
+
+    def __call__(self, step):
+        done = (tf.cast(step, tf.float32) - self.start) / (self.end - self.start)
+        return self.lr * (1.0 - tf.clip_by_value(done, 0.0, 1.0))
+
+    def get_config(self) -> dict:
+        return {"lr": self.lr, "start": self.start, "end": self.end}
+
+
+def make_train_step(generator, discriminator, *, loss: str = "non-saturating", g_lr: float = 2e-4,
+                    d_lr: float = 2e-4, beta_1: float = 0.5, decay: tuple[int, int] | None = None,
+                    augment: Callable | None = None) -> Callable:
+    """Return ``train_step(real, z) -> {"d_loss", "g_loss"}``: one update of D, then one of G.
+
+    D is updated on a batch of real images **and** a batch of generated images; G is updated through D
+    (its loss is a function of D's logits on G's samples). Only ``trainable_variables`` are updated, so
+    freezing a layer (``layer.trainable = False``) before calling this keeps it fixed. Adam (β₁ = 0.5, as
+    in DCGAN) with learning rates ``g_lr`` and ``d_lr``; ``decay=(start, end)`` lowers both linearly to 0
+    between those steps. ``augment``, if given, is applied to real and generated images alike before D
+    sees them (DiffAugment, lesson 05).
+    """
+    d_loss_fn, g_loss_fn = LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
+    g_lr, d_lr = check_positive(g_lr, "g_lr"), check_positive(d_lr, "d_lr")
+    if decay is not None:
+        g_lr, d_lr = LinearDecay(g_lr, *decay), LinearDecay(d_lr, *decay)
+    g_opt = keras.optimizers.Adam(g_lr, beta_1=beta_1)
+    d_opt = keras.optimizers.Adam(d_lr, beta_1=beta_1)
+    # Create the optimisers' slots now: variables created inside the first call would make tf.function trace twice.
+    g_opt.build(generator.trainable_variables)
+    d_opt.build(discriminator.trainable_variables)
+    show = augment or (lambda x: x)
+
+    @tf.function
+    def train_step(real, z):
+        with tf.GradientTape() as tape:  # 1. discriminator: real vs generated
+            fake = generator(z, training=True)
+            d_loss = d_loss_fn(discriminator(show(real), training=True), discriminator(show(fake), training=True))
+        d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
+                                  discriminator.trainable_variables))
+        with tf.GradientTape() as tape:  # 2. generator: through the (just updated) discriminator
+            g_loss = g_loss_fn(discriminator(show(generator(z, training=True)), training=True))
+        g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
+        return {"d_loss": d_loss, "g_loss": g_loss}
+
+    return train_step
+
+
+def latent(n: int, latent_dim: int = LATENT_DIM, seed: int = 0) -> np.ndarray:
+    """``n`` standard-normal noise vectors z, shape ``(n, latent_dim)``, float32; same seed, same z."""
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    return rng.standard_normal((check_int(n, "n", 1), check_int(latent_dim, "latent_dim", 1))).astype(np.float32)
+
+
+def sample(generator, n: int = 64, seed: int = 0, z: np.ndarray | None = None) -> np.ndarray:
+    """Draw ``n`` samples (or one per row of ``z``); images come back as ``(N, 8, 8)`` in [0, 1]."""
+    if z is None:
+        z = latent(n, generator.input_shape[-1], seed)
+    out = np.asarray(generator(np.asarray(z, dtype=np.float32), training=False))
+    return out[..., 0] if out.ndim == 4 else out
+
+
+def _as_batchable(data, discriminator) -> np.ndarray:
+    """``data`` as a float32 batch of the discriminator's input shape; ``(N, H, W)`` images gain a channel axis."""
+    data = np.asarray(data, dtype=np.float32)
+    expected = tuple(discriminator.input_shape[1:])
+    if data.ndim == 3 and len(expected) == 3:  # (N, H, W) images -> (N, H, W, 1) for Keras
+        data = data[..., None]
+    if data.ndim < 2 or tuple(data.shape[1:]) != expected or len(data) < 2:
+        wanted = "(N, 8, 8) images" if len(expected) == 3 else f"(N, {expected[0]}) points"
+        raise ValueError(f"data must be {wanted} with N >= 2, matching the discriminator's input {expected}; "
+                         f"got shape {data.shape}")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("data contains NaN or infinite values")
+    return data
+
+
+def _save_weights_atomically(model, path: Path) -> None:
+    tmp = path.with_name(path.name.replace(".weights.h5", ".tmp.weights.h5"))
+    model.save_weights(tmp)
+    os.replace(tmp, path)  # an interrupted save never leaves a half-written file behind
+
+
+def train_gan(generator, discriminator, data, *, steps: int, batch_size: int = 64, loss: str = "non-saturating",
+              g_lr: float = 4e-4, d_lr: float = 2e-3, lr_decay: float = 0.5, seed: int = 0, snapshot_every: int = 0,
+              on_snapshot: Callable | None = None, save_every: int = 0, save_dir: str | Path | None = None,
+              augment: Callable | None = None, ema: float = 0.0, desc: str = "GAN") -> dict:
+    """Train ``generator`` and ``discriminator`` on ``data`` for ``steps`` steps with :func:`make_train_step`.
+
+    The defaults are the glyph DCGAN's: D learns 5x faster than G (two time-scale update rule, Heusel et al.
+    2017), and both learning rates decay linearly to 0 over the last ``lr_decay`` share of the steps.
+    Uses :func:`course_lib.train.run_steps` (progress bar, loss history, Ctrl-C keeps the last weights).
+    Every ``snapshot_every`` steps (and after the last) it samples 36 images from a fixed z, stores
+    them in ``history["snapshots"]`` and calls ``on_snapshot(step, images)``. Every ``save_every`` steps
+    it writes both models' weights to ``save_dir`` atomically, so an interrupted run can be resumed.
+    ``ema`` > 0 keeps an exponential moving average of G's weights, :math:`\\bar\\theta \\leftarrow
+    \\text{ema}\\,\\bar\\theta + (1 - \\text{ema})\\,\\theta` after every step (Yazıcı et al., ICLR 2019);
+    snapshots are drawn with the averaged weights and ``generator`` holds them when the loop ends (also after Ctrl-C).
+
+    Returns
+    -------
+    dict
+        The history of ``run_steps`` (``step``, ``d_loss``, ``g_loss``) plus ``"snapshots"``:
+        ``{"step": [...], "images": [...]}`` and ``"seconds"``, the wall time.
+    """
+    data = _as_batchable(data, discriminator)
+    steps, batch_size = check_int(steps, "steps", 0), check_int(batch_size, "batch_size", 1)
+    lr_decay = check_range(lr_decay, "lr_decay", 0, 1)
+    decay = (round(steps * (1 - lr_decay)), steps) if lr_decay > 0 else None
+    train_step = make_train_step(generator, discriminator, loss=loss, g_lr=g_lr, d_lr=d_lr, decay=decay,
+                                 augment=augment)
+    rng, latent_dim = np.random.default_rng(seed), generator.input_shape[-1]
+    fixed_z = latent(36, latent_dim, seed=10_000 + seed)
+    snapshots: dict[str, list] = {"step": [], "images": []}
+    ema = check_range(ema, "ema", 0, 1)
+    average = [tf.Variable(w, trainable=False) for w in generator.weights] if ema > 0 else []
+
+    @tf.function
+    def update_average():
+        for mean, weight in zip(average, generator.weights):
+            mean.assign(ema * mean + (1.0 - ema) * weight)
+
+    def step(i: int) -> dict:
+        real = data[rng.integers(0, len(data), batch_size)]
+        logs = train_step(real, rng.standard_normal((batch_size, latent_dim)).astype(np.float32))
+        if average:
+            update_average()
+        done = i + 1
+        if snapshot_every and (done % snapshot_every == 0 or done == steps):
+            current = [w.numpy() for w in generator.weights]
+            for weight, mean in zip(generator.weights, average):  # sample with the averaged weights
+                weight.assign(mean)
+            snapshots["step"].append(done)
+            snapshots["images"].append(sample(generator, z=fixed_z))
+            if on_snapshot is not None:
+                on_snapshot(done, snapshots["images"][-1])
+            if average:
+                generator.set_weights(current)
+        if save_every and save_dir is not None and (done % save_every == 0 or done == steps):
+            Path(save_dir).mkdir(parents=True, exist_ok=True)
+            _save_weights_atomically(generator, Path(save_dir) / "generator.weights.h5")
+            _save_weights_atomically(discriminator, Path(save_dir) / "discriminator.weights.h5")
+        return logs
+
+    from .train import run_steps
+
+    start = time.perf_counter()
+    history = run_steps(step, steps, desc=desc, log_every=max(1, steps // 200))
+    for weight, mean in zip(generator.weights, average):  # the generator keeps the averaged weights
+        weight.assign(mean)
+    history["seconds"] = time.perf_counter() - start
+    history["snapshots"] = snapshots
+    return history
+
+
+def logit_gradient(g_loss: Callable, d_fake) -> np.ndarray:
+    """Gradient of a generator loss with respect to D's logit, per sample, at discriminator outputs ``d_fake``.
+
+    ``d_fake`` are values of :math:`D(G(z)) \\in (0, 1)`; the logit is :math:`\\ell = \\log(D / (1 - D))`.
+    The loss is a batch mean, so the per-sample gradient is the gradient of the mean times the batch size.
+    """
+    d_fake = np.asarray(d_fake, dtype=np.float64)
+    if np.any((d_fake <= 0) | (d_fake >= 1)):
+        raise ValueError("d_fake must hold discriminator outputs strictly between 0 and 1")
+    logits = tf.constant(np.log(d_fake / (1 - d_fake)))
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = g_loss(logits)
+    return np.asarray(tape.gradient(loss, logits)) * d_fake.size
+
+
+def generator_gradient_norm(generator, discriminator, g_loss: Callable, z) -> float:
+    """Global norm of the gradient of ``g_loss`` (a generator loss on D's logits) w.r.t. G's trainable weights.
+
+    Measures how much signal the generator gets from a given discriminator: with the minimax loss and a
+    discriminator that confidently rejects the fakes this norm collapses towards 0.
+    """
+    z = tf.constant(np.asarray(z, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        loss = g_loss(discriminator(generator(z, training=False), training=False))
+    return float(tf.linalg.global_norm(tape.gradient(loss, generator.trainable_variables)))
+
+
+def mean_d(discriminator, images) -> float:
+    """Mean discriminator output :math:`D = \\sigma(\\ell)` on a batch of images ``(N, 8, 8)`` or points ``(N, 2)``."""
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., None]
+    return float(tf.reduce_mean(tf.sigmoid(discriminator(x, training=False))))
+
+
+# --- the 2-D toy: a ring of Gaussians ----------------------------------------------------------------------------
+
+
+def ring_centres(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """Centres of ``n_modes`` Gaussians evenly spaced on a circle of ``radius``, shape ``(n_modes, 2)``."""
+    angles = 2 * np.pi * np.arange(check_int(n_modes, "n_modes", 1)) / n_modes
+    return (check_positive(radius, "radius") * np.stack([np.cos(angles), np.sin(angles)], 1)).astype(np.float32)
+
+
+def ring_data(n: int, *, n_modes: int = 8, radius: float = 2.0, std: float = 0.05, seed: int = 0) -> np.ndarray:
+    """``n`` points from an equal mixture of isotropic Gaussians (std ``std``) on a ring; shape ``(n, 2)``."""
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    centres = ring_centres(n_modes, radius)[rng.integers(0, n_modes, check_int(n, "n", 1))]
+    return (centres + check_positive(std, "std") * rng.standard_normal(centres.shape)).astype(np.float32)
+
+
+def modes_covered(points: np.ndarray, *, n_modes: int = 8, radius: float = 2.0, std: float = 0.05,
+                  min_share: float | None = None) -> dict:
+    """Count the ring's modes a sample covers (the measure of Metz et al. 2017 and Srivastava et al. 2017).
+
+    A point is *high quality* when it lies within 3 ``std`` of its nearest centre. A mode is *covered* when
+    at least ``min_share`` of all points are high-quality points of that mode (default: a quarter of a fair
+    share, ``0.25 / n_modes``).
+
+    Returns
+    -------
+    dict
+        ``modes`` (number covered), ``high_quality`` (share of high-quality points), ``mode_shares``.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must have shape (N, 2); got {points.shape}")
+    min_share = 0.25 / n_modes if min_share is None else check_range(min_share, "min_share", 0, 1)
+    distances = np.linalg.norm(points[:, None, :] - ring_centres(n_modes, radius)[None], axis=2)
+    nearest, good = distances.argmin(1), distances.min(1) <= 3 * std
+    shares = np.bincount(nearest[good], minlength=n_modes) / len(points)
+    return {"modes": int(np.sum(shares >= min_share)), "high_quality": float(good.mean()), "mode_shares": shares}
+
+
+def train_toy_gan(*, loss: str = "non-saturating", g_lr: float = 1e-3, d_lr: float = 1e-3, steps: int = 2000,
+                  batch_size: int = 256, latent_dim: int = 2, seed: int = 0, n_samples: int = 2000) -> dict:
+    """Train an MLP GAN on the ring of 8 Gaussians; return samples, their mode coverage and the history.
+
+    Returns ``{"samples": (n_samples, 2), "coverage": modes_covered(samples), "history": ..., "generator": G}``.
+    """
+    generator = build_toy_generator(latent_dim, seed=seed)
+    discriminator = build_toy_discriminator(seed=seed + 1)
+    history = train_gan(generator, discriminator, ring_data(50_000, seed=seed), steps=steps, batch_size=batch_size,
+                        loss=loss, g_lr=g_lr, d_lr=d_lr, seed=seed, desc=f"toy GAN ({loss})")
+    points = sample(generator, n_samples, seed=seed + 1)
+    return {"samples": points, "coverage": modes_covered(points), "history": history, "generator": generator}
+
+
+# --- evaluation with the course classifier ------------------------------------------------------------------------
+
+
+def evaluate_samples(images: np.ndarray, reference: np.ndarray, *, classifier=None, n_subsets: int = 50,
+                     subset_size: int = 500, seed: int = 0) -> dict:
+    """Score generated 8x8 images against real ``reference`` images in the course classifier's feature space.
+
+    Returns ``kid`` and ``kid_std`` (mean and std over subsets, :func:`course_lib.metrics.kid`), ``fid``, and
+    the class coverage of :func:`course_lib.metrics.class_coverage` (``confident_share``, ``class_shares``,
+    ``classes_present``). ``classifier`` defaults to the shipped ``digit-classifier``.
+    """
+    from .classifier import features, load_digit_classifier
+    from .data import as_float
+    from .metrics import class_coverage, fid, kid, softmax
+
+    images, reference = as_float(np.asarray(images, dtype=np.float32)), as_float(np.asarray(reference, np.float32))
+    model = classifier if classifier is not None else load_digit_classifier()
+    f_gen, f_ref = features(model, images), features(model, reference)
+    kid_mean, kid_std = kid(f_gen, f_ref, n_subsets=n_subsets, subset_size=subset_size, seed=seed)
+    coverage = class_coverage(softmax(np.asarray(model(images[..., None], training=False))))
+    return {"kid": kid_mean, "kid_std": kid_std, "fid": fid(f_gen, f_ref), **coverage}
+
+
+def nearest_neighbours(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each image in ``queries``, the index of and Euclidean pixel distance to its nearest image in ``pool``."""
+    q = np.asarray(queries, dtype=np.float64).reshape(len(queries), -1)
+    p = np.asarray(pool, dtype=np.float64).reshape(len(pool), -1)
+    if q.shape[1] != p.shape[1]:
+        raise ValueError(f"queries and pool must hold images of the same size; got {queries.shape} and {pool.shape}")
+    squared = (q**2).sum(1)[:, None] - 2 * q @ p.T + (p**2).sum(1)[None]
+    index = squared.argmin(1)
+    return index, np.linalg.norm(q - p[index], axis=1)  # exact distance, free of the expansion's rounding
+
+
+# --- shipped checkpoints: the glyph DCGAN and its training snapshots ---------------------------------------------
+
+#: Held-out real glyphs for evaluation (a seed no training set uses) and their number.
+HELDOUT_SEED, HELDOUT_N = 1001, 2000
+RECIPE = "python -m course_lib pretrain gan-glyphs"
+
+
+class SnapshotStore(keras.Model):
+    """Numpy arrays kept as non-trainable Keras weights, so that they ship as a ``*.weights.h5`` checkpoint.
+
+    The training snapshots are data, not a model, but storing them this way gives them the same sha256
+    check, manifest entry and rebuild message as every other checkpoint (no pickle, no second format).
+    """
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]], **kwargs):
+        super().__init__(name="snapshot_store", **kwargs)
+        self.arrays = {key: self.add_weight(shape=tuple(shape), initializer="zeros", trainable=False, name=key)
+                       for key, shape in shapes.items()}
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def assign(self, arrays: dict) -> SnapshotStore:
+        for key, value in arrays.items():
+            self.arrays[key].assign(np.asarray(value, dtype=np.float32))
+        return self
+
+    def numpy(self) -> dict[str, np.ndarray]:
+        return {key: np.asarray(variable) for key, variable in self.arrays.items()}
+
+
+def _snapshot_shapes(n_snapshots: int, n_images: int = 36) -> dict[str, tuple[int, ...]]:
+    return {"step": (n_snapshots,), "images": (n_snapshots, n_images, 8, 8), "kid": (n_snapshots,),
+            "confident_share": (n_snapshots,)}
+
+
+def pretrain_gan_glyphs(steps: int = 6000, n_glyphs: int = 10_000, seed: int = 0, snapshot_every: int = 250,
+                        ema: float = 0.0, save: bool = True):
+    """Train the glyph DCGAN (non-saturating loss); save ``gan-glyphs-generator``, ``-discriminator``, ``-snapshots``.
+
+    The snapshots hold 36 samples from a fixed z every ``snapshot_every`` steps with their KID and
+    confident share (500 samples against held-out glyphs), for the lesson's "training over time" view.
+    Returns ``(generator, discriminator, history, quality)``.
+    """
+    from .checkpoints import save_checkpoint
+    from .data import glyphs
+
+    start = time.perf_counter()
+    images, _ = glyphs(n_glyphs, seed=seed)
+    heldout, _ = glyphs(HELDOUT_N, seed=HELDOUT_SEED)
+    generator, discriminator = build_generator(seed=seed), build_discriminator(seed=seed + 1)
+    curve: dict[str, list] = {"kid": [], "confident_share": []}
+
+    def measure(_step: int, _images: np.ndarray) -> None:
+        scores = evaluate_samples(sample(generator, 500, seed=seed + 1), heldout, n_subsets=10, seed=seed)
+        curve["kid"].append(scores["kid"])
+        curve["confident_share"].append(scores["confident_share"])
+
+    history = train_gan(generator, discriminator, images, steps=steps, seed=seed, snapshot_every=snapshot_every,
+                        on_snapshot=measure, ema=ema, desc="glyph DCGAN")
+    seconds = time.perf_counter() - start
+    scores = evaluate_samples(sample(generator, HELDOUT_N, seed=seed + 1), heldout, seed=seed)
+    quality = {"steps": steps, "n_glyphs": n_glyphs, "loss": "non-saturating",
+               "confident_share": scores["confident_share"], "min_class_share": float(scores["class_shares"].min()),
+               "classes_present": scores["classes_present"], "kid": scores["kid"], "kid_std_subsets": scores["kid_std"],
+               "fid": scores["fid"], "evaluation": f"{HELDOUT_N} samples vs {HELDOUT_N} held-out glyphs "
+               f"(seed {HELDOUT_SEED}) in the digit-classifier's feature space"}
+    quality = {k: round(v, 5) if isinstance(v, float) else v for k, v in quality.items()}
+    if save:
+        for model, part in ((generator, "generator"), (discriminator, "discriminator")):
+            save_checkpoint(model, f"gan-glyphs-{part}", train_seconds=seconds, quality=quality, command=RECIPE)
+        snaps = history["snapshots"]
+        store = SnapshotStore(_snapshot_shapes(len(snaps["step"]))).assign(
+            {"step": snaps["step"], "images": np.stack(snaps["images"]), **curve})
+        save_checkpoint(store, "gan-glyphs-snapshots", train_seconds=seconds, command=RECIPE,
+                        quality={"snapshots": len(snaps["step"]), "every": snapshot_every,
+                                 "final_kid": round(float(curve["kid"][-1]), 5),
+                                 "final_confident_share": round(float(curve["confident_share"][-1]), 4),
+                                 "evaluation": "500 samples vs held-out glyphs at each snapshot (10 KID subsets)"})
+    return generator, discriminator, history, quality
+
+
+def load_gan_glyphs() -> tuple[keras.Model, keras.Model]:
+    """Fresh copies of the shipped glyph DCGAN ``(generator, discriminator)`` (safe to train further)."""
+    from .checkpoints import load_checkpoint
+
+    generator, discriminator = build_generator(), build_discriminator()
+    load_checkpoint(generator, "gan-glyphs-generator")
+    load_checkpoint(discriminator, "gan-glyphs-discriminator")
+    return generator, discriminator
+
+
+@functools.cache
+def _load_snapshots() -> dict:
+    from .checkpoints import load_checkpoint, manifest
+
+    entry = manifest().get("gan-glyphs-snapshots", {})
+    store = SnapshotStore(_snapshot_shapes(int(entry.get("quality", {}).get("snapshots", 1))))
+    load_checkpoint(store, "gan-glyphs-snapshots")
+    arrays = store.numpy()
+    arrays["step"] = arrays["step"].round().astype(int)
+    return arrays
+
+
+def load_snapshots() -> dict:
+    """The shipped training snapshots: ``step``, ``images`` (S, 36, 8, 8), ``kid`` and ``confident_share`` (S,)."""
+    return dict(_load_snapshots())
+
+
+# --- figures and widgets ------------------------------------------------------------------------------------------
+
+
+def toy_view(results: dict, *, size: float = 2.8):
+    """Scatter generated 2-D points of each named run over the ring's centres; modes covered in the titles.
+
+    ``results`` maps a run name to an ``(N, 2)`` array of points (or to :func:`train_toy_gan`'s dict).
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(size * len(results), size + 0.5), squeeze=False)
+    centres = ring_centres()
+    for ax, (name, points) in zip(axes[0], results.items()):
+        points = points["samples"] if isinstance(points, dict) else points
+        cover = modes_covered(points)
+        ax.scatter(*np.asarray(points).T, s=2, alpha=0.4, label="generated")
+        ax.scatter(*centres.T, marker="x", c="red", s=40, label="mode centres")
+        ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="x₁", ylabel="x₂")
+        ax.set_title(f"{name}\n{cover['modes']}/8 modes, {cover['high_quality']:.0%} high quality", fontsize=9)
+    axes[0][0].legend(loc="lower left", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def samples_view(images: np.ndarray, *, classifier=None, n: int = 36, ncols: int = 12, title: str = "samples"):
+    """Show ``n`` images with the course classifier's predicted digit and confidence in each title."""
+    from .classifier import load_digit_classifier
+    from .metrics import softmax
+    from .viz import show_images
+
+    images = np.asarray(images, dtype=np.float32)[:n]
+    model = classifier if classifier is not None else load_digit_classifier()
+    probabilities = softmax(np.asarray(model(images[..., None], training=False)))
+    titles = [f"{p.argmax()} ({p.max():.2f})" for p in probabilities]
+    return show_images(list(images), titles, ncols=ncols, size=1.0, suptitle=title)
+
+
+def snapshot_view(snapshots: dict, index: int = -1):
+    """Samples from a fixed z at snapshot ``index``, next to the KID and confident-share curves of the run."""
+    import matplotlib.pyplot as plt
+
+    steps = np.asarray(snapshots["step"])
+    index = int(index) % len(steps)
+    fig = plt.figure(figsize=(10, 4.2), layout="constrained")
+    grid, curves = fig.subfigures(1, 2, width_ratios=[1.1, 1])
+    axes = grid.subplots(6, 6)
+    for ax, image in zip(axes.flat, snapshots["images"][index]):
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.axis("off")
+    grid.suptitle(f"step {steps[index]}: confident share {snapshots['confident_share'][index]:.0%}, "
+                  f"KID {snapshots['kid'][index]:.0f}", fontsize=10)
+    ax_kid = curves.subplots()
+    ax_kid.plot(steps, snapshots["kid"], color="C0", marker=".")
+    ax_kid.set(xlabel="training step", ylabel="KID (lower is better; symlog scale)", title="training over time")
+    ax_kid.set_yscale("symlog", linthresh=100)  # unbiased KID can be slightly negative: no plain log axis
+    ax_share = ax_kid.twinx()
+    ax_share.plot(steps, snapshots["confident_share"], color="C1", marker=".")
+    ax_share.set(ylabel="confident share (≥ 0.9)", ylim=(0, 1))
+    ax_kid.axvline(steps[index], color="gray", linestyle="--")
+    ax_kid.legend(ax_kid.lines[:1] + ax_share.lines[:1], ["KID", "confident share"], loc="center right")
+    return fig
+
+
+def snapshot_explorer(snapshots: dict):
+    """A slider over the training snapshots → :func:`snapshot_view`."""
+    import ipywidgets as widgets
+
+    from .widgets import explore
+
+    n = len(snapshots["step"])
+    slider = widgets.IntSlider(value=n - 1, min=0, max=n - 1, description="snapshot")
+    return explore(snapshot_view, snapshots=snapshots, index=slider)
+
+
+def latent_view(generator, seed_a: int = 0, seed_b: int = 1, n_steps: int = 10):
+    """Walk in a straight line from z(seed_a) to z(seed_b) and show the generated image at each step."""
+    from .viz import show_images
+
+    z_a, z_b = (latent(1, generator.input_shape[-1], seed) for seed in (seed_a, seed_b))
+    t = np.linspace(0, 1, check_int(n_steps, "n_steps", 2))[:, None]
+    images = sample(generator, z=(1 - t) * z_a + t * z_b)
+    return show_images(list(images), [f"t = {v:.2f}" for v in t[:, 0]], ncols=n_steps, size=1.1,
+                       suptitle=f"latent interpolation z = (1 - t)·z(seed {seed_a}) + t·z(seed {seed_b})")
+
+
+def latent_explorer(generator):
+    """Two seed sliders → :func:`latent_view` (interpolation between the two noise vectors)."""
+    import ipywidgets as widgets
+
+    from .widgets import explore
+
+    seed_a = widgets.IntSlider(value=0, min=0, max=99, description="seed A")
+    seed_b = widgets.IntSlider(value=1, min=0, max=99, description="seed B")
+    return explore(latent_view, generator=generator, seed_a=seed_a, seed_b=seed_b)

@@ -1,0 +1,641 @@
+r"""Transfer learning, measured: fine-tuning strategies, FreezeD, distillation and one experiment runner.
+
+What can be transferred from a *source* model to a *target* task with few images:
+
+* **the initialisation** — start from the source weights and fine-tune all layers (:func:`prepare` with
+  ``"fine-tune"``), only the last layers (``"last-layers"``, ``"linear-probe"``) or all layers with a smaller
+  learning rate for the early ones (``"discriminative-lr"``); ``"scratch"`` is the same network from random
+  weights, trained for the **same number of steps** (equal budgets);
+* **the discriminator** of a GAN, with its early layers frozen: FreezeD (Mo, Cho & Shin, CVPRW 2020);
+* **the teacher's outputs** — distillation (Hinton, Vinyals & Dean, 2015) on regression targets: a small
+  student denoiser learns to reproduce a large teacher's outputs on *unlabelled* target images (:func:`distill`).
+
+Early layers transfer best (Yosinski et al., NeurIPS 2014): they compute generic local filters (edges, blobs)
+that any image domain needs; the last layers are task-specific. :func:`relative_change` measures this.
+
+:func:`run_experiment` runs one cell of the lesson's grids, ``(experiment, strategy, n_target, seed)``, and
+returns a flat record; ``benchmarks/transfer_*.py`` loop over it and :func:`summarise` the seeds.
+
+Experiments (targets are always split into a target-train pool and a disjoint target-test set):
+
+=============  ===========================================================================================
+``faces``      new domain: photo denoiser → LFW faces (24×24), Gaussian σ = 25/255; test on faces 60-79
+``poisson``    new degradation: photo denoiser → Poisson noise (peak 10) on photo crops; test on test photos
+``distill``    a ½-width student (≈ 4× fewer parameters) taught by a fine-tuned teacher on unlabelled faces
+``gan``        glyph DCGAN → N handwritten digits; KID and class coverage against ``digits("test")``
+``vae``        VAE of a source (glyphs, faces or textures) → N digits; held-out ELBO and IWAE bound
+=============  ===========================================================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .validate import check_choice, check_int, check_positive
+
+__all__ = [
+    "STRATEGIES", "EXPERIMENTS", "DEFAULT_STEPS", "weighted_layers", "freeze_first", "freeze_all_but_last",
+    "freezed", "prepare", "trainable_share", "fit", "relative_change", "student_of", "distill", "count_params",
+    "source_denoiser", "restoration_data", "restoration_batch", "restoration_psnr", "run_experiment", "summarise",
+    "paired_effect", "curve_view", "load_results", "grid_view", "source_images", "degrade_batch", "tile",
+]
+
+#: Ways to adapt a source model; ``"none"`` evaluates the source model as it is.
+STRATEGIES = ("none", "scratch", "fine-tune", "last-layers", "linear-probe", "discriminative-lr", "freezed",
+              "distill")
+EXPERIMENTS = ("faces", "poisson", "distill", "gan", "vae")
+#: Training steps per run in the benchmarks (equal for every strategy of an experiment).
+DEFAULT_STEPS = {"faces": 80, "poisson": 80, "distill": 80, "gan": 400, "vae": 400}
+#: Learning rates per strategy (Adam peak rate, cosine decay over the steps).
+#: Chosen on the *validation* faces (N = 5, 100 steps, one seed; ``benchmarks/transfer_restoration.py --choose-lr``)
+#: from {1e-5, 3e-5, 1e-4} (fine-tune), {3e-5, 1e-4, 3e-4} (last layers), {3e-4, 1e-3, 3e-3} (scratch).
+RESTORATION_LR = {"scratch": 1e-3, "distill": 1e-3, "fine-tune": 3e-5, "last-layers": 3e-4, "linear-probe": 3e-4,
+                  "discriminative-lr": 3e-5}
+FACES_SIGMA, POISSON_PEAK = 25 / 255, 10.0
+#: Restoration batch size (patches per step).
+BATCH = 8
+
+
+# --- freezing -------------------------------------------------------------------------------------------------
+
+
+def weighted_layers(model) -> list:
+    """The layers of ``model`` that hold weights, input to output (activations, reshapes … are skipped)."""
+    return [layer for layer in model.layers if layer.weights]
+
+
+def freeze_first(model, k: int):
+    """Freeze the first ``k`` weighted layers of ``model`` (``layer.trainable = False``), unfreeze the rest.
+
+    Parameters
+    ----------
+    model : keras.Model
+    k : int
+        Number of weighted layers to freeze, from the input side; 0 makes every layer trainable.
+
+    Returns
+    -------
+    keras.Model
+        The same model (changed in place), for chaining.
+    """
+    layers = weighted_layers(model)
+    k = check_int(k, "k", 0, len(layers))
+    for i, layer in enumerate(layers):
+        layer.trainable = i >= k
+    return model
+
+
+def freeze_all_but_last(model, n: int = 1):
+    """Train only the last ``n`` weighted layers; ``n = 1`` is a *linear probe* of the frozen features."""
+    n = check_int(n, "n", 1, len(weighted_layers(model)))
+    return freeze_first(model, len(weighted_layers(model)) - n)
+
+
+def freezed(discriminator, k: int = 1):
+    """FreezeD (Mo et al. 2020): keep the discriminator's first ``k`` layers fixed while fine-tuning the GAN."""
+    return freeze_first(discriminator, k)
+
+
+def trainable_share(model) -> float:
+    """Share of the parameters that training will change (after freezing)."""
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return trainable / max(1, model.count_params())
+
+
+def count_params(model) -> int:
+    """Total number of parameters (trainable and frozen)."""
+    return int(model.count_params())
+
+
+def prepare(source, build: Callable, strategy: str, *, seed: int = 0, n_last: int = 3, into=None):
+    """A model ready to train on the target for ``strategy``.
+
+    Parameters
+    ----------
+    source : keras.Model
+        The pretrained source model; never changed (its weights are copied).
+    build : callable
+        ``build(seed=...)`` returns a fresh model of the source's architecture.
+    strategy : str
+        ``"none"``, ``"fine-tune"`` or ``"discriminative-lr"``: a copy of the source, all layers trainable;
+        ``"scratch"``: random weights; ``"last-layers"``: copy, only the last ``n_last`` weighted layers
+        trainable; ``"linear-probe"``: copy, only the last layer trainable.
+    seed : int
+        Seed of the random initialisation (``"scratch"``).
+    n_last : int
+        Layers trained by ``"last-layers"``.
+    into : keras.Model, optional
+        Reuse this model of the same architecture (its weights are overwritten): saves re-tracing in benchmarks.
+    """
+    strategy = check_choice(strategy, "strategy", ("none", "scratch", "fine-tune", "last-layers", "linear-probe",
+                                                   "discriminative-lr"))
+    model = build(seed=seed) if into is None else into
+    if strategy == "scratch":
+        if into is not None:
+            into.set_weights(build(seed=seed).get_weights())
+        return freeze_first(model, 0)
+    model.set_weights(source.get_weights())
+    if strategy == "last-layers":
+        return freeze_all_but_last(model, n_last)
+    if strategy == "linear-probe":
+        return freeze_all_but_last(model, 1)
+    return freeze_first(model, 0)
+
+
+# --- training and what it changed -------------------------------------------------------------------------------
+
+
+def fit(model, batches: Callable[[int], tuple], *, steps: int, lr: float = 1e-3, early_lr_scale: float = 1.0,
+        n_early: int = 0, desc: str = "fit") -> dict:
+    """Minimise the MSE of ``model(inputs)`` to ``target`` with Adam, lr cosine-decayed to 1 % over ``steps``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Only its ``trainable_variables`` change, so frozen layers stay fixed.
+    batches : callable
+        ``batches(i) -> (inputs, target)``, the i-th training batch (numpy arrays).
+    steps : int
+        Number of updates: the training budget, equal across the strategies compared.
+    lr : float
+        Peak learning rate.
+    early_lr_scale, n_early : float, int
+        The first ``n_early`` weighted layers learn at ``lr * early_lr_scale`` ("discriminative-lr").
+    desc : str
+        Label of the progress bar.
+
+    Returns
+    -------
+    dict
+        :func:`course_lib.train.run_steps` history (``step``, ``loss``) plus ``seconds``.
+    """
+    import tensorflow as tf
+
+    from .train import run_steps
+
+    steps = check_int(steps, "steps", 0)
+    lr, early_lr_scale = check_positive(lr, "lr"), check_positive(early_lr_scale, "early_lr_scale")
+    n_early = check_int(n_early, "n_early", 0)
+    key = (lr, early_lr_scale, n_early, steps, tuple(id(v) for v in model.trainable_variables))
+    cached = getattr(model, "_transfer_fit", None)
+    if cached is not None and cached[0] == key:  # same model, same settings: reuse the traced step, fresh Adam
+        update = cached[1]
+        for optimizer in cached[2]:
+            for variable in optimizer.variables:
+                variable.assign(tf.zeros_like(variable))
+    else:
+        update, optimizers = _make_update(model, lr, early_lr_scale, n_early, steps)
+        model._transfer_fit = (key, update, optimizers)
+    start = time.perf_counter()
+    history = run_steps(lambda i: update(*batches(i)), steps, desc=desc, log_every=max(1, steps // 100))
+    history["seconds"] = time.perf_counter() - start
+    return history
+
+
+def _make_update(model, lr: float, early_lr_scale: float, n_early: int, steps: int):
+    """A traced Adam step on the MSE; the first ``n_early`` weighted layers use ``lr * early_lr_scale``."""
+    import keras
+    import tensorflow as tf
+
+    early = {id(v) for layer in weighted_layers(model)[:n_early] for v in layer.trainable_weights}
+    groups = [[v for v in model.trainable_variables if (id(v) in early) == is_early] for is_early in (False, True)]
+    optimizers = [keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(rate, max(1, steps), alpha=0.01))
+                  for rate in (lr, lr * early_lr_scale)]
+    for optimizer, group in zip(optimizers, groups):
+        if group:
+            optimizer.build(group)
+
+    @tf.function(jit_compile=False)
+    def update(inputs, target):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(inputs, training=True) - target))
+        grads = tape.gradient(loss, groups[0] + groups[1])
+        for optimizer, group, grad in ((optimizers[0], groups[0], grads[:len(groups[0])]),
+                                       (optimizers[1], groups[1], grads[len(groups[0]):])):
+            if group:
+                optimizer.apply_gradients(zip(grad, group))
+        return {"loss": loss}
+
+    return update, optimizers
+
+
+def relative_change(before, after) -> dict[str, float]:
+    r"""How far each weighted layer moved: :math:`\lVert W_{after} - W_{before}\rVert / \lVert W_{before}\rVert`.
+
+    ``before`` and ``after`` are two models of the same architecture (e.g. source and fine-tuned).
+    """
+    a, b = weighted_layers(before), weighted_layers(after)
+    if [layer.name for layer in a] != [layer.name for layer in b]:
+        raise ValueError("before and after must have the same architecture (same weighted layers in the same order)")
+    out = {}
+    for la, lb in zip(a, b):
+        w0 = np.concatenate([np.ravel(w) for w in la.get_weights()])
+        w1 = np.concatenate([np.ravel(w) for w in lb.get_weights()])
+        out[la.name] = float(np.linalg.norm(w1 - w0) / max(np.linalg.norm(w0), 1e-12))
+    return out
+
+
+# --- restoration: data, batches, score ------------------------------------------------------------------------
+
+
+def source_denoiser():
+    """The shipped photo denoiser of lesson 04 (a fresh copy, safe to fine-tune) and its builder ``build(seed=)``."""
+    from .restore import load_restorer
+
+    shipped = load_restorer("denoiser")  # cached by restore; never trained here
+    build = functools.partial(_build_like, shipped)
+    model = build()
+    model.set_weights(shipped.get_weights())
+    return model, build
+
+
+def _build_like(model, seed: int = 0):
+    """A fresh denoiser with ``model``'s depth and width."""
+    from .restore import build_denoiser
+
+    conv = [layer for layer in weighted_layers(model) if layer.name.startswith("conv")]
+    return build_denoiser(depth=len(conv) + 1, width=conv[0].filters, seed=seed)
+
+
+#: One reusable model per (experiment, strategy) in this process: reusing it skips re-tracing the training step.
+_ARM_MODELS: dict[tuple[str, str], object] = {}
+
+
+@functools.cache
+def restoration_data(experiment: str) -> dict[str, np.ndarray]:
+    """Clean target images of ``experiment``: ``{"train": pool, "val": validation, "test": held-out test}``.
+
+    ``faces`` (and ``distill``): the 100 LFW faces of ``data.faces()`` (images 100-199 of skimage's LFW subset are
+    *non-faces*), cropped to 24×24 (even sizes for the pixel unshuffle); train pool = faces 0-59, test = 60-79,
+    validation = 80-99 (for choosing learning rates). ``poisson``: 64×64 crops;
+    pool = 60 and validation = 20 crops of the *training* photos, test = 4 crops of each *test* photo.
+    The test images are never used for training or for choosing anything.
+    """
+    from .data import faces, random_patches, test_photos, train_photos
+
+    experiment = check_choice(experiment, "experiment", ("faces", "poisson", "distill"))
+    if experiment in ("faces", "distill"):
+        images = np.asarray(faces())[:, :24, :24]
+        return {"train": images[:60].copy(), "val": images[80:100].copy(), "test": images[60:80].copy()}
+    crops = random_patches(list(train_photos().values()), 80, 64, seed=0)
+    test = np.concatenate([random_patches([im], 4, 64, seed=i) for i, im in enumerate(test_photos().values())])
+    return {"train": crops[:60], "val": crops[60:], "test": test}
+
+
+def degrade_batch(clean: np.ndarray, experiment: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Degrade a clean batch ``(N, H, W)`` for ``experiment``; return ``(noisy, sigma)``.
+
+    Gaussian σ = 25/255 (``faces``), or Poisson with peak 10 and σ-input √(mean/peak) (``poisson``).
+    """
+    if experiment == "poisson":
+        noisy = (rng.poisson(np.clip(clean, 0, 1) * POISSON_PEAK) / POISSON_PEAK).astype(np.float32)
+        sigma = np.sqrt(np.clip(noisy.mean(axis=(1, 2)), 1e-3, None) / POISSON_PEAK)  # the best constant σ guess
+        return noisy, sigma.astype(np.float32)
+    noisy = clean + FACES_SIGMA * rng.standard_normal(clean.shape).astype(np.float32)
+    return noisy, np.full(len(clean), FACES_SIGMA, np.float32)
+
+
+def restoration_batch(images: np.ndarray, experiment: str, n: int, patch: int, rng: np.random.Generator):
+    """One training batch ``([noisy, sigma], clean)`` of ``n`` random ``patch``² crops with random flips."""
+    idx = rng.integers(0, len(images), n)
+    tops = rng.integers(0, images.shape[1] - patch + 1, n)
+    lefts = rng.integers(0, images.shape[2] - patch + 1, n)
+    clean = np.stack([images[i, t:t + patch, s:s + patch] for i, t, s in zip(idx, tops, lefts)])
+    clean = np.where(rng.random((n, 1, 1)) < 0.5, clean, clean[:, :, ::-1]).astype(np.float32)
+    noisy, sigma = degrade_batch(clean, experiment, rng)
+    return [noisy[..., None], sigma[:, None]], clean[..., None]
+
+
+def restoration_psnr(model, test: np.ndarray, experiment: str, *, seed: int = 1000) -> float:
+    """Mean PSNR (dB, output clipped to [0, 1]) of ``model`` on the clean ``test`` images, fixed noise ``seed``."""
+    from .restore import denoise_batch
+
+    noisy, sigma = degrade_batch(test, experiment, np.random.default_rng(seed))
+    out = np.clip(denoise_batch(model, noisy, sigma), 0, 1)
+    mse = np.mean((out - test) ** 2, axis=(1, 2))
+    return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-12))))
+
+
+# --- distillation -----------------------------------------------------------------------------------------------
+
+
+def student_of(teacher, *, seed: int = 0):
+    """A student denoiser: the teacher's depth at half its width — about 4× fewer parameters."""
+    from .restore import build_denoiser
+
+    conv = [layer for layer in weighted_layers(teacher) if layer.name.startswith("conv")]
+    return build_denoiser(depth=len(conv) + 1, width=max(1, conv[0].filters // 2), seed=seed)
+
+
+def distill(teacher, student, unlabelled: np.ndarray, experiment: str, *, steps: int, lr: float = 1e-3,
+            batch_size: int = 8, patch: int = 24, seed: int = 0) -> dict:
+    """Train ``student`` to reproduce ``teacher``'s outputs on degraded ``unlabelled`` target images.
+
+    Regression distillation: the target of every patch is the teacher's estimate, never the clean image, so
+    only degraded target images are needed (here the clean pool is degraded on the fly and then forgotten).
+    """
+    rng = np.random.default_rng(seed)
+
+    def batches(_i):
+        inputs, _clean = restoration_batch(unlabelled, experiment, batch_size, patch, rng)
+        return inputs, np.asarray(teacher(inputs, training=False))
+
+    return fit(student, batches, steps=steps, lr=lr, desc="distill")
+
+
+# --- the experiment runner -------------------------------------------------------------------------------------
+
+
+def _subset(pool: np.ndarray, n: int, seed: int) -> np.ndarray:
+    n = check_int(n, "n_target", 1, len(pool))
+    return pool[np.random.default_rng(seed).choice(len(pool), n, replace=False)]
+
+
+def _restoration(experiment: str, strategy: str, n_target: int, seed: int, steps: int, lr: float | None = None,
+                 split: str = "test") -> dict:
+    source, build = source_denoiser()
+    data = restoration_data(experiment)
+    target = _subset(data["train"], n_target, seed)
+    patch = 24
+    rng = np.random.default_rng(seed)
+
+    def batches(_i):
+        return restoration_batch(target, experiment, BATCH, patch, rng)
+
+    into = _ARM_MODELS.setdefault((experiment, strategy), build())
+    model = prepare(source, build, strategy, seed=seed, into=into)
+    history = {"seconds": 0.0}
+    if strategy != "none":
+        n_early = len(weighted_layers(model)) // 2 if strategy == "discriminative-lr" else 0
+        history = fit(model, batches, steps=steps, lr=lr or RESTORATION_LR[strategy], early_lr_scale=0.1,
+                      n_early=n_early, desc=f"{experiment} {strategy} N={n_target}")
+    return {"psnr": restoration_psnr(model, data[split], experiment), "train_seconds": history["seconds"],
+            "parameters": count_params(model), "trainable_share": trainable_share(model), "model": model}
+
+
+def _distillation(strategy: str, n_target: int, seed: int, steps: int) -> dict:
+    """``"distill"``: teacher = source fine-tuned on the N clean pairs, student taught on the 60 unlabelled pool faces;
+    ``"scratch"``: the same student trained on the N clean pairs; ``"fine-tune"``: the teacher itself."""
+    data = restoration_data("faces")
+    teacher = _restoration("faces", "fine-tune", n_target, seed, steps) if strategy != "scratch" else None
+    if strategy == "fine-tune":
+        return teacher
+    student = student_of(teacher["model"] if teacher else source_denoiser()[0], seed=seed)
+    if strategy == "distill":
+        history = distill(teacher["model"], student, data["train"], "faces", steps=steps, seed=seed)
+    else:
+        target, rng = _subset(data["train"], n_target, seed), np.random.default_rng(seed)
+        history = fit(student, lambda _i: restoration_batch(target, "faces", BATCH, 24, rng), steps=steps,
+                      lr=RESTORATION_LR["scratch"], desc=f"student scratch N={n_target}")
+    return {"psnr": restoration_psnr(student, data["test"], "faces"), "train_seconds": history["seconds"],
+            "parameters": count_params(student), "trainable_share": 1.0, "model": student}
+
+
+def _gan(strategy: str, n_target: int, seed: int, steps: int) -> dict:
+    from .data import digits
+    from .gan import build_discriminator, build_generator, evaluate_samples, load_gan_glyphs, sample, train_gan
+
+    target = _subset(digits("train")[0], n_target, seed)
+    if strategy == "scratch":
+        generator, discriminator = build_generator(seed=seed), build_discriminator(seed=seed + 1)
+    else:
+        generator, discriminator = load_gan_glyphs()
+        if strategy == "freezed":
+            freezed(discriminator, 1)
+    history = {"seconds": 0.0}
+    if strategy != "none":
+        history = train_gan(generator, discriminator, target, steps=steps, seed=seed,
+                            desc=f"GAN {strategy} N={n_target}")
+    scores = evaluate_samples(sample(generator, 500, seed=seed + 7), digits("test")[0], n_subsets=50, seed=seed)
+    return {"kid": scores["kid"], "fid": scores["fid"], "classes_present": scores["classes_present"],
+            "confident_share": scores["confident_share"], "train_seconds": history["seconds"],
+            "parameters": count_params(generator) + count_params(discriminator), "model": generator}
+
+
+@functools.cache
+def _source_vae(source: str, steps: int):
+    """A VAE pretrained on ``source`` (glyphs, faces or textures as 8×8 images on 17 grey levels)."""
+    from .vae import build_vae, load_vae, train_vae
+
+    if source == "glyphs" and steps == 0:
+        return load_vae("vae-glyphs")
+    model = build_vae(16, seed=123)
+    train_vae(model, source_images(source), steps=steps, seed=123, desc=f"VAE source {source}")
+    return model
+
+
+def source_images(source: str, n: int = 20_000) -> np.ndarray:
+    """``n`` 8×8 images on the 17 grey levels from ``source``: ``"glyphs"``, ``"faces"`` or ``"textures"``."""
+    from .data import faces, glyphs, random_patches, textures
+
+    source = check_choice(source, "source", ("glyphs", "faces", "textures"))
+    if source == "glyphs":
+        return np.asarray(glyphs(n, seed=0)[0])
+    if source == "faces":
+        crops = random_patches(list(np.asarray(faces())[:100]), n, 16, seed=0)  # 100-199 are non-faces
+    else:
+        crops = random_patches(list(textures().values()), n, 32, seed=0)
+    small = crops.reshape(n, 8, crops.shape[1] // 8, 8, crops.shape[2] // 8).mean(axis=(2, 4))
+    return (np.round(16 * np.clip(small, 0, 1)) / 16).astype(np.float32)
+
+
+def _vae(strategy: str, n_target: int, seed: int, steps: int, source: str = "glyphs", source_steps: int = 0) -> dict:
+    from .data import digits
+    from .vae import build_vae, elbo, iwae_bound, train_vae
+
+    target, test = _subset(digits("train")[0], n_target, seed), np.asarray(digits("test")[0])
+    model = build_vae(16, seed=seed)
+    if strategy != "scratch":
+        model.set_weights(_source_vae(source, source_steps).get_weights())
+    history = {"seconds": 0.0}
+    if strategy != "none":
+        history = train_vae(model, target, steps=steps, seed=seed, batch_size=min(128, 4 * n_target),
+                            desc=f"VAE {source} {strategy} N={n_target}")
+    return {"elbo": elbo(model, test, n_samples=5, seed=seed)["elbo"],
+            "iwae_100": float(iwae_bound(model, test, k=100, seed=seed).mean()),
+            "train_seconds": history["seconds"], "parameters": count_params(model), "model": model}
+
+
+def run_experiment(experiment: str, strategy: str, n_target: int, seed: int = 0, *, steps: int | None = None,
+                   source: str = "glyphs", source_steps: int = 0, lr: float | None = None, split: str = "test",
+                   keep_model: bool = False) -> dict:
+    """Run one cell of a transfer grid and return a flat record.
+
+    Parameters
+    ----------
+    experiment : str
+        One of :data:`EXPERIMENTS`.
+    strategy : str
+        ``"none"`` (source as is), ``"scratch"``, ``"fine-tune"``, ``"last-layers"``, ``"linear-probe"``,
+        ``"discriminative-lr"`` (restoration); ``"distill"`` (experiment ``distill``); ``"freezed"`` (``gan``).
+    n_target : int
+        Number of target training images, drawn from the target-train pool with ``seed``.
+    seed : int
+        Seeds the target subset, the initialisation (scratch) and the batches.
+    steps : int, optional
+        Training steps, equal for all strategies; default :data:`DEFAULT_STEPS`.
+    source, source_steps : str, int
+        ``vae`` only: the source domain and its pretraining steps (0 = the shipped ``vae-glyphs``).
+    lr : float, optional
+        ``faces``/``poisson`` only: learning rate instead of :data:`RESTORATION_LR` (for choosing it).
+    split : str
+        ``faces``/``poisson`` only: score on ``"test"`` (default) or on ``"val"`` (for choosing settings).
+    keep_model : bool
+        Put the trained model in the record under ``"model"`` (for figures); otherwise it is dropped. Restoration
+        models are reused by the next call with the same experiment and strategy: use them before that.
+
+    Returns
+    -------
+    dict
+        ``experiment, strategy, n_target, seed, steps``, the metrics (``psnr`` | ``kid``, ``fid``,
+        ``classes_present``, ``confident_share`` | ``elbo``, ``iwae_100``), ``train_seconds``, ``parameters``,
+        ``seconds`` (wall time of the whole cell) and, for ``vae``, ``source``.
+    """
+    experiment = check_choice(experiment, "experiment", EXPERIMENTS)
+    allowed = {"faces": STRATEGIES[:6], "poisson": STRATEGIES[:6], "distill": ("scratch", "distill", "fine-tune"),
+               "gan": ("none", "scratch", "fine-tune", "freezed"), "vae": ("none", "scratch", "fine-tune")}
+    strategy = check_choice(strategy, "strategy", allowed[experiment])
+    n_target, seed = check_int(n_target, "n_target", 1), check_int(seed, "seed", 0)
+    steps = DEFAULT_STEPS[experiment] if steps is None else check_int(steps, "steps", 1)
+    start = time.perf_counter()
+    if experiment in ("faces", "poisson"):
+        split = check_choice(split, "split", ("val", "test"))
+        lr = None if lr is None else check_positive(lr, "lr")
+        out = _restoration(experiment, strategy, n_target, seed, steps, lr, split)
+    elif experiment == "distill":
+        out = _distillation(strategy, n_target, seed, steps)
+    elif experiment == "gan":
+        out = _gan(strategy, n_target, seed, steps)
+    else:
+        out = _vae(strategy, n_target, seed, steps, source, check_int(source_steps, "source_steps", 0))
+    record = {"experiment": experiment, "strategy": strategy, "n_target": n_target, "seed": seed, "steps": steps}
+    if experiment == "vae":
+        record["source"] = source
+    model = out.pop("model")
+    record.update(out, seconds=time.perf_counter() - start)
+    if keep_model:
+        record["model"] = model
+    return record
+
+
+# --- summaries and effect sizes ---------------------------------------------------------------------------------
+
+
+def summarise(records: list[dict], metric: str, by: tuple[str, ...] = ("strategy", "n_target")) -> list[dict]:
+    """Mean and standard error (std / √n, ddof = 1) of ``metric`` per group of ``by`` keys, sorted by the keys."""
+    if not records:
+        raise ValueError("records is empty: run some experiments first")
+    if any(metric not in r for r in records):
+        raise ValueError(f"metric {metric!r} is missing from some records; they have {sorted(records[0])}")
+    groups: dict[tuple, list[float]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[key] for key in by), []).append(float(r[metric]))
+    rows = []
+    for key in sorted(groups, key=lambda k: tuple(str(x).zfill(8) for x in k)):
+        values = np.array(groups[key])
+        se = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
+        rows.append({**dict(zip(by, key)), "mean": float(values.mean()), "se": se, "n": len(values)})
+    return rows
+
+
+def paired_effect(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> tuple[float, float]:
+    """Effect of A over B paired by seed: mean of the differences ``a_i - b_i`` and its standard error.
+
+    Same seed = same target images and noise, so the per-seed difference removes the variance they share.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"a and b must be 1-D, of equal length >= 2 (one value per seed); got {a.shape}, {b.shape}")
+    diff = a - b
+    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff)))
+
+
+def curve_view(table: list[dict], *, strategy: str | None = None, n_target: int | None = None,
+               metric: str = "PSNR (dB)", title: str = "", ax=None, logx: bool = True):
+    """Plot ``mean ± se`` against ``n_target`` for each strategy of a :func:`summarise` table; circle one point."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.6))
+    for name in dict.fromkeys(row["strategy"] for row in table):
+        rows = sorted((r for r in table if r["strategy"] == name), key=lambda r: r["n_target"])
+        se = [np.nan if r["se"] is None else r["se"] for r in rows]  # None: a single seed, no error bar
+        ax.errorbar([r["n_target"] for r in rows], [r["mean"] for r in rows], yerr=se,
+                    marker="o", capsize=3, label=name)
+    chosen = [r for r in table if r["strategy"] == strategy and r["n_target"] == n_target]
+    for r in chosen:
+        ax.plot(r["n_target"], r["mean"], "o", ms=14, mfc="none", mec="red", mew=2)
+        ax.set_title(f"{title}\n{strategy}, N={n_target}: {r['mean']:.4g} ± {r['se'] or float('nan'):.2g}", fontsize=9)
+    if not chosen:
+        ax.set_title(title, fontsize=9)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel("number of target training images N")
+    ax.set_ylabel(metric)
+    ax.legend(fontsize=7)
+    return ax.figure
+
+
+
+# --- the benchmark results and the lesson's widget -------------------------------------------------------------
+
+
+def load_results(name: str) -> dict:
+    """``benchmarks/results/transfer_<name>.json`` (``name`` = ``"restoration"`` or ``"generation"``).
+
+    ``$COURSE_RESULTS`` names another folder (e.g. the output of a ``--quick`` smoke run).
+    """
+    import json
+    import os
+    from pathlib import Path
+
+    name = check_choice(name, "name", ("restoration", "generation"))
+    folder = os.environ.get("COURSE_RESULTS") or Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+    path = Path(folder) / f"transfer_{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; make it with: python benchmarks/transfer_{name}.py")
+    return json.loads(path.read_text())
+
+
+def tile(images: np.ndarray, ncols: int = 4) -> np.ndarray:
+    """Images ``(N, h, w)`` side by side in rows of ``ncols``, separated by a white line: one array to show."""
+    n, h, w = images.shape
+    rows = -(-n // ncols)
+    canvas = np.ones((rows * (h + 1) - 1, ncols * (w + 1) - 1), np.float32)
+    for i, im in enumerate(images):
+        r, c = divmod(i, ncols)
+        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = im
+    return canvas
+
+
+def grid_view(results: dict, experiment: str = "faces", strategy: str = "fine-tune", n_target: int = 5):
+    """Left: the experiment's metric against N (mean ± se over seeds), the chosen point circled.
+    Right: the example output of that cell (seed 0) — a denoised test image or 16 generated samples."""
+    import matplotlib.pyplot as plt
+
+    exp = results["experiments"][experiment]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
+    label = {"psnr": "PSNR on held-out target images (dB)", "kid": "KID (lower is better)",
+             "iwae_100": "held-out IWAE bound (nats/image)"}[exp["metric"]]
+    curve_view(exp["table"], strategy=strategy, n_target=n_target, metric=label, ax=left, title=experiment)
+    example = exp.get("examples", {}).get(f"{strategy}|{n_target}")
+    right.axis("off")
+    if example is None:
+        right.set_title(f"no example stored for {strategy}, N={n_target}", fontsize=9)
+        return fig
+    image = np.asarray(example, np.float32)
+    if image.ndim == 2:  # restoration: noisy | output | clean
+        test = exp["examples"]["test_image"]
+        image = np.concatenate([np.clip(test["noisy"], 0, 1), image, np.asarray(test["clean"])], axis=1)
+        right.set_title(f"noisy | {strategy}, N={n_target} | clean (test image)", fontsize=9)
+    else:
+        image = tile(image)
+        right.set_title(f"16 samples: {strategy}, N={n_target} (seed 0)", fontsize=9)
+    right.imshow(image, cmap="gray", vmin=0, vmax=1)
+    fig.tight_layout()
+    return fig
