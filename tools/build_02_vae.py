@@ -173,7 +173,7 @@ $P(k \mid z) = \mathrm{sigmoid}\big(\tfrac{e_k - m}{s}\big) - \mathrm{sigmoid}\b
 Neighbouring levels get similar probabilities — it knows that 7/16 is close to 8/16.
 
 What we do **not** do: the popular Keras VAE example (keras.io, on MNIST) applies *binary cross-entropy* to grey
-images and calls the sum an ELBO, without a word on the bound. For a grey value $x \in (0, 1)$, $\exp(-\mathrm{BCE})$
+images and trains on its sum with the KL (`total_loss`), without a word on what, if anything, that sum bounds. For a grey value $x \in (0, 1)$, $\exp(-\mathrm{BCE})$
 is not a probability of anything — it does not sum to 1 over the values a pixel can take — so that "ELBO" bounds
 nothing and cannot be compared between models (measured in section 7). A Gaussian decoder (MSE) is a density on
 discrete data, and its implicit variance silently sets the weight of the KL (the literature list in the course
@@ -198,8 +198,8 @@ for fn in (vae.kl_divergence, vae.reparameterize, vae.log_likelihood, vae.elbo_t
 print("\n".join(line for line in inspect.getsource(vae.train_vae).splitlines() if "loss =" in line or "rec, kl" in line))
 """),
 md(r"""
-Check the pieces on real numbers: the 17 level probabilities of every pixel sum to 1, and the ELBO that
-`vae.elbo` reports is the reconstruction term minus the KL, computed here from the equation by hand (with the
+Check the pieces on real numbers: the 17 level probabilities of every pixel sum to 1, and the terms that
+`vae.elbo_terms` returns are the reconstruction term and the KL, computed here from the equations by hand (with the
 same noise $\varepsilon$).
 """),
 code(r"""
