@@ -125,3 +125,29 @@ def test_shipped_quality_is_what_the_manifest_says(name):
     _, val = restore.split_photos()
     measured = restore.validation_psnr(restore.load_restorer(name), task, val)
     assert measured == pytest.approx(checkpoints.manifest()[name]["quality"]["val_psnr_db"], abs=0.02)
+
+
+def test_ctrl_c_keeps_the_weights_of_the_last_completed_step():
+    """Interrupting train_model (Ctrl-C) leaves the model exactly as after the last completed update."""
+    images = [data.load_photo("brick")[:96, :96]]
+
+    def interrupt_after(step):
+        def on_log(i, _logs):
+            if i == step:
+                raise KeyboardInterrupt
+        return on_log
+
+    stopped = restore.build_denoiser(2, 4, seed=3)
+    history = restore.train_model(stopped, "denoise", images, steps=10, batch_size=2, patch=16,
+                                  on_log=interrupt_after(2))
+    assert history["interrupted_at"] == [3] and history["completed"] == [3]
+    reference, seen = restore.build_denoiser(2, 4, seed=3), {}
+
+    def remember(i, _logs):
+        if i == 2:
+            seen["weights"] = [w.copy() for w in reference.get_weights()]
+
+    restore.train_model(reference, "denoise", images, steps=10, batch_size=2, patch=16, on_log=remember)
+    assert any(not np.allclose(a, b) for a, b in zip(seen["weights"], reference.get_weights()))  # it went on
+    for a, b in zip(stopped.get_weights(), seen["weights"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
