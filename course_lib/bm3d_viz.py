@@ -14,7 +14,7 @@ import numpy as np
 from . import bm3d as B
 from .degrade import add_gaussian_noise
 from .metrics import psnr
-from .validate import check_choice, check_image, check_int, check_positive
+from .validate import check_choice, check_image, check_int, check_positive, check_range
 
 __all__ = [
     "patch_recurrence", "recurrence_figure", "match_view", "match_explorer", "match_agreement",
@@ -204,6 +204,7 @@ def step1_variant(noisy: np.ndarray, sigma: float, *, weights: bool = True, kais
     ``kaiser=False``: a flat window; ``keep_dc=False``: the DC is thresholded like any coefficient;
     ``max_blocks=1``: no collaboration (each block is filtered alone: plain 2-D transform thresholding).
     """
+    noisy, sigma = _check_noisy(noisy, sigma)
     p = B.NORMAL.hard
     groups = B.match_blocks(noisy, max_blocks=max_blocks, tau=B.matching_threshold(p.tau_match, np.ptp(noisy)))
     numerator, denominator = np.zeros(noisy.shape), np.zeros(noisy.shape)
@@ -260,6 +261,10 @@ _GRIDS = {
 }
 
 
+def _check_noisy(noisy: np.ndarray, sigma: float) -> tuple[np.ndarray, float]:
+    return check_image(noisy, "noisy", ndim=(2,), value_range=None), check_range(sigma, "sigma", 0, 1, lo_open=True)
+
+
 def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
     """OpenCV's non-local means (``cv2.fastNlMeansDenoising``, 7x7 patches, 21x21 search) with ``h = c·σ_255``.
 
@@ -267,6 +272,7 @@ def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
     """
     import cv2
 
+    noisy, sigma = _check_noisy(noisy, sigma)
     as_uint8 = np.clip(np.round(noisy * 255), 0, 255).astype(np.uint8)
     return cv2.fastNlMeansDenoising(as_uint8, None, h=float(c * sigma * 255)).astype(np.float32) / 255
 
@@ -275,6 +281,7 @@ def nlm_skimage(noisy: np.ndarray, sigma: float, c: float = 0.8) -> np.ndarray:
     """scikit-image's non-local means with the known σ, ``h = c·σ``, 5x5 patches, distance 6, fast mode."""
     from skimage.restoration import denoise_nl_means
 
+    noisy, sigma = _check_noisy(noisy, sigma)
     return denoise_nl_means(noisy, h=c * sigma, sigma=sigma, patch_size=5, patch_distance=6,
                             fast_mode=True).astype(np.float32)
 
@@ -283,6 +290,7 @@ def gaussian_blur(noisy: np.ndarray, sigma: float, c: float = 1.5) -> np.ndarray
     """A Gaussian low-pass filter of width ``c`` pixels (``sigma``, the noise level, is unused)."""
     from scipy.ndimage import gaussian_filter
 
+    noisy, _ = _check_noisy(noisy, sigma)
     return gaussian_filter(noisy, sigma=c).astype(np.float32)
 
 

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .validate import check_int
+from .validate import check_batch, check_int
 
 __all__ = [
     "build_classifier", "train_classifier", "features", "accuracy", "pretrain_glyph_cnn", "probe_accuracy",
@@ -43,10 +43,7 @@ def build_classifier(n_classes: int = 10, width: int = 32, seed: int = 0):
 
 
 def _batch(images: np.ndarray) -> np.ndarray:
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 3 or images.shape[1:] != (8, 8):
-        raise ValueError(f"images must have shape (N, 8, 8); got {images.shape}")
-    return images[..., None]
+    return check_batch(images, "images", size=(8, 8))[..., None]
 
 
 def train_classifier(model, images, labels, *, steps: int, batch_size: int = 128, lr: float = 2e-3, seed: int = 0):

@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from .validate import check_choice, check_int, check_positive, check_range
+from .validate import check_batch, check_choice, check_int, check_positive, check_range
 
 __all__ = [
     "LATENT_DIM", "LOSSES", "d_loss_bce", "g_loss_minimax", "g_loss_nonsaturating", "d_loss_hinge", "g_loss_hinge",
@@ -342,9 +342,12 @@ def generator_gradient_norm(generator, discriminator, g_loss: Callable, z) -> fl
 
 def mean_d(discriminator, images) -> float:
     """Mean discriminator output :math:`D = \\sigma(\\ell)` on a batch of images ``(N, 8, 8)`` or points ``(N, 2)``."""
-    x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
+    if isinstance(images, np.ndarray) and images.ndim == 3:
+        x = check_batch(images, "images", size=tuple(discriminator.input_shape[1:3]))[..., None]
+    else:
+        x = np.asarray(images, dtype=np.float32)
+        if x.ndim != 2 or len(x) == 0 or not np.all(np.isfinite(x)):
+            raise ValueError(f"images must be (N, 8, 8) images or (N, 2) finite points, N >= 1; got shape {x.shape}")
     return float(tf.reduce_mean(tf.sigmoid(discriminator(x, training=False))))
 
 
@@ -413,10 +416,9 @@ def evaluate_samples(images: np.ndarray, reference: np.ndarray, *, classifier=No
     ``classes_present``). ``classifier`` defaults to the shipped ``digit-classifier``.
     """
     from .classifier import features, load_digit_classifier
-    from .data import as_float
     from .metrics import class_coverage, fid, kid, softmax
 
-    images, reference = as_float(np.asarray(images, dtype=np.float32)), as_float(np.asarray(reference, np.float32))
+    images, reference = check_batch(images, "images", size=(8, 8)), check_batch(reference, "reference", size=(8, 8))
     model = classifier if classifier is not None else load_digit_classifier()
     f_gen, f_ref = features(model, images), features(model, reference)
     kid_mean, kid_std = kid(f_gen, f_ref, n_subsets=n_subsets, subset_size=subset_size, seed=seed)
@@ -426,8 +428,8 @@ def evaluate_samples(images: np.ndarray, reference: np.ndarray, *, classifier=No
 
 def nearest_neighbours(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each image in ``queries``, the index of and Euclidean pixel distance to its nearest image in ``pool``."""
-    q = np.asarray(queries, dtype=np.float64).reshape(len(queries), -1)
-    p = np.asarray(pool, dtype=np.float64).reshape(len(pool), -1)
+    queries, pool = check_batch(queries, "queries"), check_batch(pool, "pool")
+    q, p = queries.astype(np.float64).reshape(len(queries), -1), pool.astype(np.float64).reshape(len(pool), -1)
     if q.shape[1] != p.shape[1]:
         raise ValueError(f"queries and pool must hold images of the same size; got {queries.shape} and {pool.shape}")
     squared = (q**2).sum(1)[:, None] - 2 * q @ p.T + (p**2).sum(1)[None]

@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from .validate import check_choice, check_image, check_int, check_mask, check_range
+from .validate import check_batch, check_choice, check_image, check_int, check_mask, check_range
 
 __all__ = [
     "build_denoiser", "build_inpainter", "build_upscaler", "receptive_field", "split_photos",
@@ -171,8 +171,11 @@ def _pad_even(images: np.ndarray) -> tuple[np.ndarray, int, int]:
 
 def denoise_batch(model, noisy: np.ndarray, sigma) -> np.ndarray:
     """Denoise a batch ``(N, H, W)`` of any H, W with noise levels ``sigma`` (scalar or ``(N,)``)."""
-    padded, h, w = _pad_even(np.asarray(noisy, np.float32))
-    sigmas = np.broadcast_to(np.asarray(sigma, np.float32), (len(padded),)).reshape(-1, 1)
+    padded, h, w = _pad_even(check_batch(noisy, "noisy", value_range=None))
+    sigma = np.asarray(sigma, np.float32)
+    if sigma.ndim > 1 or sigma.size not in (1, len(padded)) or not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
+        raise ValueError(f"sigma must be one finite noise level >= 0 or one per image ({len(padded)}); got {sigma!r}")
+    sigmas = np.broadcast_to(sigma.reshape(-1), (len(padded),)).reshape(-1, 1)
     out = model([padded[..., None], sigmas], training=False)
     return np.asarray(out)[:, :h, :w, 0]
 
@@ -191,6 +194,9 @@ def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
 
 def inpaint_batch(model, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """Inpaint a batch ``(N, H, W)`` (values under the masks are ignored) with the network."""
+    images = check_batch(images, "images")
+    if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != images.shape:
+        raise ValueError(f"masks must be a boolean array of shape {images.shape} (True = missing pixel)")
     filled = np.stack([telea(im, m) for im, m in zip(images, masks)])
     filled, h, w = _pad_even(filled)
     mask_f, _, _ = _pad_even(np.asarray(masks, np.float32))
@@ -202,7 +208,7 @@ def upscale_batch(model, low: np.ndarray) -> np.ndarray:
     """Enlarge a batch ``(N, h, w)`` ×2 with the network; returns ``(N, 2h, 2w)`` clipped to [0, 1]."""
     from .degrade import upsample
 
-    bicubic = np.stack([upsample(im, 2) for im in low])
+    bicubic = np.stack([upsample(im, 2) for im in check_batch(low, "low")])
     out = model([np.asarray(low, np.float32)[..., None], bicubic[..., None]], training=False)
     return np.clip(np.asarray(out)[..., 0], 0, 1)
 
@@ -423,7 +429,9 @@ def inpaint_view(image: np.ndarray, mask_kind: str = "strokes", seed: int = 0, m
 
     from .degrade import apply_mask, box_mask, stroke_mask
 
-    strokes = mask_kind == "strokes"
+    image = check_image(image, ndim=(2,), min_size=32)
+    strokes = check_choice(mask_kind, "mask_kind", ("strokes", "boxes")) == "strokes"
+    method = check_choice(method, "method", ("cnn", "telea", "biharmonic"))
     mask = stroke_mask(image.shape, 6, 5, seed=seed) if strokes else box_mask(image.shape, 4, 16, seed=seed)
     observed = apply_mask(image, mask)
     fill = {"cnn": cnn_inpaint, "telea": telea, "biharmonic": inpaint_biharmonic}[method]

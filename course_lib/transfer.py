@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .validate import check_choice, check_int, check_positive
+from .validate import check_batch, check_choice, check_int, check_positive
 
 __all__ = [
     "STRATEGIES", "EXPERIMENTS", "DEFAULT_STEPS", "weighted_layers", "freeze_first", "freeze_all_but_last",
@@ -290,8 +290,10 @@ def restoration_data(experiment: str) -> dict[str, np.ndarray]:
 def degrade_batch(clean: np.ndarray, experiment: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Degrade a clean batch ``(N, H, W)`` for ``experiment``; return ``(noisy, sigma)``.
 
-    Gaussian σ = 25/255 (``faces``), or Poisson with peak 10 and σ-input √(mean/peak) (``poisson``).
+    Gaussian σ = 25/255 (``faces``, ``distill``), or Poisson with peak 10 and σ-input √(mean/peak) (``poisson``).
     """
+    clean = check_batch(clean, "clean")
+    check_choice(experiment, "experiment", ("faces", "poisson", "distill"))
     if experiment == "poisson":
         noisy = (rng.poisson(np.clip(clean, 0, 1) * POISSON_PEAK) / POISSON_PEAK).astype(np.float32)
         sigma = np.sqrt(np.clip(noisy.mean(axis=(1, 2)), 1e-3, None) / POISSON_PEAK)  # the best constant σ guess
@@ -604,7 +606,8 @@ def load_results(name: str) -> dict:
 
 def tile(images: np.ndarray, ncols: int = 4) -> np.ndarray:
     """Images ``(N, h, w)`` side by side in rows of ``ncols``, separated by a white line: one array to show."""
-    n, h, w = images.shape
+    n, h, w = check_batch(images, "images", value_range=None).shape
+    ncols = check_int(ncols, "ncols", 1)
     rows = -(-n // ncols)
     canvas = np.ones((rows * (h + 1) - 1, ncols * (w + 1) - 1), np.float32)
     for i, im in enumerate(images):

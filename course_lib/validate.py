@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_image", "check_positive", "check_range", "check_int", "check_choice", "check_mask"]
+__all__ = ["check_image", "check_batch", "check_positive", "check_range", "check_int", "check_choice", "check_mask"]
 
 
 def _describe(x: object) -> str:
@@ -74,6 +74,30 @@ def check_image(
             hint = " — did you forget to divide by 255?" if vmax > 1.5 and hi == 1.0 else ""
             raise ValueError(f"{name} values must be in [{lo:g}, {hi:g}]; got range [{vmin:.4g}, {vmax:.4g}]{hint}")
     return image.astype(np.float32, copy=False)
+
+
+def check_batch(
+    images: object,
+    name: str = "images",
+    *,
+    size: tuple[int, int] | None = None,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """Check a batch ``(N, H, W)`` of N >= 1 grayscale float images and return it as float32.
+
+    ``size`` fixes ``(H, W)`` (``(8, 8)`` for digits and glyphs); ``value_range=None`` accepts any finite
+    value (a noisy batch). Errors name the argument, as :func:`check_image` does.
+    """
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array of shape (N, H, W); got {_describe(images)}")
+    if images.dtype == bool or not np.issubdtype(images.dtype, np.floating):
+        raise TypeError(f"{name} must be float images in [0, 1]; got dtype {images.dtype}"
+                        + (" — convert with course_lib.data.as_float" if images.dtype == np.uint8 else ""))
+    expected = f"(N, {size[0]}, {size[1]})" if size else "(N, H, W)"
+    if images.ndim != 3 or (size is not None and images.shape[1:] != tuple(size)) or 0 in images.shape:
+        raise ValueError(f"{name} must have shape {expected} with N, H, W >= 1; got shape {images.shape}")
+    return check_image(images.reshape(-1, images.shape[2]), name, ndim=(2,), value_range=value_range).reshape(
+        images.shape)
 
 
 def check_range(

@@ -172,7 +172,7 @@ def test_toy_gan_learns_the_ring_beyond_its_initial_state():
 
 def test_nearest_neighbours_by_brute_force():
     pool = np.random.default_rng(0).random((50, 8, 8)).astype(np.float32)
-    queries = np.concatenate([pool[[7, 3]], pool[:1] + 0.5])
+    queries = np.concatenate([pool[[7, 3]], 1 - pool[:1]])
     index, distance = gan.nearest_neighbours(queries, pool)
     brute = np.linalg.norm(queries.reshape(3, 1, 64) - pool.reshape(1, 50, 64), axis=2)
     np.testing.assert_array_equal(index, brute.argmin(1))

@@ -94,3 +94,28 @@ def test_doctor_fails_on_a_broken_checkpoint(tmp_path):
     result = subprocess.run([sys.executable, "-m", "course_lib", "doctor"], capture_output=True, text=True,
                             timeout=300, env=env)
     assert result.returncode == 1 and "corrupt" in result.stdout
+
+
+@pytest.mark.parametrize("sources, problem", [
+    (["import numpy as np\nprint(np.random.default_rng(0).random())", "x = 1", "print(2 * x)"], None),
+    (["counter = globals().get('counter', 0) + 1\nprint(counter)"], "print something else"),
+    (["x = 1", "y = 2 * x\ndel x\nprint(y)"], "fails when re-run"),
+], ids=["idempotent", "counter", "order-dependent"])
+def test_rerun_check_catches_cells_that_are_not_idempotent(tmp_path, sources, problem):
+    """The harness that nbval runs: key cells re-run last to first must succeed and print the same."""
+    import nbformat
+    from conftest import add_rerun_check
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    cells = [nbformat.v4.new_code_cell(source, metadata={"tags": ["rerun"]}) for source in sources]
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    assert add_rerun_check(path) == len(sources)
+    nb = nbformat.read(path, as_version=4)
+    if problem is None:
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+        assert "same output" in nb.cells[-1].outputs[-1]["text"]
+    else:
+        with pytest.raises(CellExecutionError, match=problem):
+            NotebookClient(nb, timeout=120, kernel_name="python3").execute()

@@ -27,11 +27,11 @@ import numpy as np
 
 from course_lib import data, degrade, metrics, viz, widgets
 from course_lib.config import is_quick, quick, seed_everything
-from course_lib.exercises import check, reveal
+from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 
 seed_everything(0)
 print("quick mode" if is_quick() else "full mode", "| course_lib loaded")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 1. An image is an array
 
@@ -54,7 +54,7 @@ ax1.set_xlabel("intensity")
 ax1.set_ylabel("pixels")
 ax1.set_title("histogram of intensities")
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 md(r"""
 **Noise units.** A noise level quoted as "σ = 25" in papers refers to the 0–255 scale. On our scale it is
 $\sigma = 25/255 \approx 0.098$. Adding noise with σ = 25 to an image in $[0, 1]$ destroys it — a mistake
@@ -181,7 +181,7 @@ for s255 in (5, 15, 25, 50, 100):
     y = degrade.add_gaussian_noise(camera, sigma, seed=0)
     unclipped = 10 * np.log10(1 / np.mean((camera - y) ** 2))
     print(f"{s255:>10} {predicted_noisy_psnr(sigma):>10.2f} {metrics.psnr(camera, y):>10.2f} {unclipped:>20.2f}")
-"""),
+""", tags=("rerun",)),
 md(r"""
 The unclipped measurement matches the prediction; the clipped PSNR is higher, and more so at large σ,
 because clipping pulls the worst outliers back into range. Always say which one you report — and never
@@ -203,7 +203,7 @@ for kind in ("brightness", "gaussian noise", "blur", "salt & pepper"):
 for name, y in same_psnr.items():
     print(f"{name:<28} PSNR {metrics.psnr(x, y):6.2f} dB   SSIM {metrics.ssim(x, y):.3f}")
 viz.compare(x, same_psnr, size=2.8, suptitle=f"equal PSNR ({target:.0f} dB), very different images");
-"""),
+""", tags=("rerun",)),
 md(r"""
 A brightness shift that any viewer forgives scores the same PSNR as noise that ruins the photo. That is
 why the course always shows the images next to the numbers, reports SSIM too, and in the generation lessons
@@ -269,7 +269,7 @@ history = train_classifier(cnn, source_x, source_y, steps=quick(2000, 10), seed=
 held_x, held_y = data.glyphs(2000, letters=True, seed=1000)
 print(f"trained in {time.perf_counter() - start:.0f} s; accuracy on new glyphs: {accuracy(cnn, held_x, held_y):.3f}")
 viz.plot_history(history, logy=True, title="pretraining on glyphs (cross-entropy)");
-"""),
+""", tags=("rerun",)),
 md(r"""
 Now the target task. The test set is 500 held-out handwritten digits. For each budget of labels per class
 (1, 3, 10, 30, all ≈ 130) we draw 5 random labelled subsets (`classifier.probe_curve`) and report the mean test accuracy ± its standard
@@ -288,7 +288,7 @@ results = {name: probe_curve(ftrain, train_y, ftest, test_y, budgets, seeds=5)
            for name, (ftrain, ftest) in feature_sets.items()}
 for name, (mean, se) in results.items():
     print(f"{name:<22}", "  ".join(f"{m:.3f}±{e:.3f}" for m, e in zip(mean, se)))
-"""),
+""", tags=("rerun",)),
 code(r"""
 labels_per_class = [1, 3, 10, 30, len(train_y) / 10]
 fig, ax = plt.subplots(figsize=(6, 3.8))

@@ -18,9 +18,9 @@ md(r"""
 
 **Prerequisites:** lesson 00 (images as arrays, the digit/glyph data, the course classifier); Keras basics
 (a model, a `GradientTape`).
-**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`: loads the shipped checkpoints, trains a few steps) ≈ 1 min ·
-full mode ≈ 6–10 min (the glyph DCGAN trains from scratch: about 3 min of training loop on an idle 2-core CPU,
-5–8 min measured on a busy shared one; a progress bar shows it and Ctrl-C / the stop button keeps the last weights). Everything runs offline; the evaluation network is trained by the course, not downloaded.
+**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`: loads the shipped checkpoints, trains a few steps) ≈ 30 s ·
+full mode ≈ 3 min (the glyph DCGAN trains from scratch: 3 min for the whole lesson on an idle 2-core CPU,
+measured with `benchmarks/lesson_timings.py`, and 6–8 min on a busy shared one; a progress bar shows it and Ctrl-C / the stop button keeps the last weights). Everything runs offline; the evaluation network is trained by the course, not downloaded.
 """),
 code(r"""
 import time
@@ -31,12 +31,12 @@ import numpy as np
 from course_lib import data, gan, metrics
 from course_lib.classifier import features, load_digit_classifier
 from course_lib.config import is_quick, quick, seed_everything
-from course_lib.exercises import check, reveal
+from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 
 seed_everything(0)
 START = time.perf_counter()
 print("quick mode" if is_quick() else "full mode", "| course_lib loaded")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 1. The game and its optimal discriminator
 
@@ -156,13 +156,14 @@ within 3σ of a centre; a mode is *covered* if it holds at least a quarter of it
 code(r"""
 toy_steps = quick(2000, 150)
 toy_runs = {}
-for name, settings in {"non-saturating": {"loss": "non-saturating"}, "minimax": {"loss": "minimax"},
-                       "hinge": {"loss": "hinge"}, "non-sat., G lr ×10": {"loss": "non-saturating", "g_lr": 1e-2}}.items():
+toy_settings = {"non-saturating": {"loss": "non-saturating"}, "minimax": {"loss": "minimax"},
+                "hinge": {"loss": "hinge"}, "non-sat., G lr ×10": {"loss": "non-saturating", "g_lr": 1e-2}}
+for name, settings in toy_settings.items():
     toy_runs[name] = gan.train_toy_gan(steps=toy_steps, seed=0, **settings)
     cover = toy_runs[name]["coverage"]
     print(f"{name:<20} modes covered {cover['modes']}/8, high-quality share {cover['high_quality']:.0%}")
 gan.toy_view({"real data": gan.ring_data(2000, seed=1), **toy_runs});
-"""),
+""", tags=("rerun",)),
 md(r"""
 **Reading the result.** With equal learning rates ($10^{-3}$) all three losses cover the 8 modes. Make the generator
 learn 10× faster than the discriminator and it chases whatever $D$ currently believes, hopping between a few modes:
@@ -228,12 +229,12 @@ ax.axhline(2 * np.log(2), color="k", ls="--", lw=0.8, label="2 log 2")
 ax.set(xlabel="step", ylabel="loss", title="glyph DCGAN losses (they oscillate; they do not measure quality)")
 ax.legend(fontsize=8)
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 code(r"""
 classifier = load_digit_classifier()
 samples = gan.sample(generator, len(heldout), seed=1)
 gan.samples_view(samples, classifier=classifier, n=36, title="36 generated glyphs: predicted digit (confidence)");
-"""),
+""", tags=("rerun",)),
 md(r"""
 ### Training over time and the latent space
 
@@ -294,7 +295,7 @@ ax.set(xlabel="predicted digit", ylabel="share of samples", xticks=range(10),
        title=f"Class coverage of {len(samples)} samples")
 ax.legend(fontsize=8)
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 md(r"""
 **Does KID behave as claimed?** Add Gaussian noise of growing σ to real glyphs: KID must grow monotonically, and
 real-vs-real must be 0 within its spread. (The unit tests in `tests/test_gan_metrics.py` assert both.)
@@ -352,7 +353,7 @@ axes[0, 0].set_ylabel("generated")
 axes[1, 0].set_ylabel("nearest\ntraining")
 fig.suptitle("Generated glyphs (top) and their nearest training glyphs (bottom)")
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 6. Failure modes, measured
 

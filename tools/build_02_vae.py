@@ -22,7 +22,7 @@ md(r"""
 
 **Prerequisites:** lesson 00 (images in $[0, 1]$, the digit data); lesson 01 helps (the course classifier used as
 a metric); basic probability (Gaussians, expectations, the KL divergence); basic Keras.
-**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 1 min · full mode ≈ 3 min (it trains a 2-D VAE
+**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 25 s · full mode ≈ 1 min (it trains a 2-D VAE
 from scratch for 3 000 steps with a progress bar — 33 s in `benchmarks/vae.py` — and computes IWAE bounds with
 k = 1000).
 The other models were trained once with `python -m course_lib pretrain vae-digits` (and `vae-2d`, `ae-digits`,
@@ -35,7 +35,6 @@ Models*, ICML 2014. Everything below runs `course_lib.vae`, a few hundred lines 
 """),
 code(r"""
 import inspect
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -62,7 +61,7 @@ def classify(images):
 
 print("quick mode" if is_quick() else "full mode", f"| {len(train)} training digits, {len(test)} test digits,",
       f"8x8, grey levels {np.unique(train)[:4]} … (17 levels k/16)")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 1. From autoencoder to VAE: why an autoencoder is not a generator
 
@@ -82,7 +81,7 @@ titles = ["test digit"] * 8 + ["AE reconstruction"] * 8 + ["VAE reconstruction"]
 viz.show_images(rows, titles, ncols=8, size=1.25, suptitle=(
     f"log p(x | z = μ(x)) on the test digits: AE {vae.reconstruction_at_mean(ae, test):.1f}, "
     f"VAE {vae.reconstruction_at_mean(vae16, test):.1f} nats/image (higher is better)"));
-"""),
+""", tags=("rerun",)),
 md(r"""
 The AE reconstructs better: it spends all its capacity on it. Now decode **random** codes $z \sim \mathcal N(0, I)$
 with both decoders and let the course classifier (lesson 01's digit CNN) judge them: the share of samples it
@@ -107,7 +106,7 @@ for name, s in scores.items():
 mu_ae = vae.encode(ae, train)[0]
 print(f"\nAE training codes: per-dimension means in [{mu_ae.mean(0).min():.2f}, {mu_ae.mean(0).max():.2f}], "
       f"stds in [{mu_ae.std(0).min():.2f}, {mu_ae.std(0).max():.2f}] — not N(0, 1)")
-"""),
+""", tags=("rerun",)),
 code(r"""
 rows, titles = [], []
 for name in ("AE, z ~ N(0, I)", "AE, z ~ Gaussian fitted to its codes", "VAE, z ~ N(0, I)"):
@@ -195,7 +194,8 @@ md(r"""
 code(r"""
 for fn in (vae.kl_divergence, vae.reparameterize, vae.log_likelihood, vae.elbo_terms):
     print(inspect.getsource(fn))
-print("\n".join(line for line in inspect.getsource(vae.train_vae).splitlines() if "loss =" in line or "rec, kl" in line))
+loss_lines = [line for line in inspect.getsource(vae.train_vae).splitlines() if "loss =" in line or "rec, kl" in line]
+print("\n".join(loss_lines))
 """),
 md(r"""
 Check the pieces on real numbers: the 17 level probabilities of every pixel sum to 1, and the terms that
@@ -233,7 +233,7 @@ print(f"closed form {closed:.4f} nats | Monte Carlo {estimate:.4f} ± {se:.4f} (
 forgot_minus_one = float(np.mean(0.5 * np.sum(mu**2 + np.exp(logvar) - logvar, axis=1)))
 print(f"a classic slip, forgetting the '- 1': {forgot_minus_one:.2f} nats — {(forgot_minus_one - estimate) / se:.0f} "
       "standard errors away")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ### Exercise 1 — the KL term
 Write `kl_diag_gaussian(mu, logvar)` in numpy: one KL per row (shape `(N,)`), for
@@ -305,7 +305,7 @@ ax0.legend(fontsize=8)
 ax1.plot(history["step"], history["kl"], color="C3")
 ax1.set(xlabel="training step", ylabel="nats per image", title="KL(q(z|x) || p(z)), training batches")
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 md(r"""
 ### Comparing models with a number: the importance-weighted bound
 
@@ -333,7 +333,7 @@ for name in ("vae-2d", "vae-digits"):
           f"IWAE k=1000 {quality['test_iwae_1000']:.2f}")
 print(f"baselines: independent pixel histograms {vae.pixel_histogram_nats(train, test):.2f}, "
       f"uniform over the 17 levels {-vae.uniform_nats():.2f} nats/image")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 4. Inside the latent space
 
@@ -535,7 +535,8 @@ for p in (0.1, 0.5, 0.9):
     print(f"decoder output p = {p}: Σ over the 17 grey levels of exp(-BCE) = {bernoulli_mass.sum():.2f} (a "
           "distribution must give 1)")
 params = vae.decoder_of(vae16)(vae.prior_codes(4, 16))
-print("discretised logistic: Σ_k P(k | z) =", np.round(np.exp(np.asarray(vae.level_log_probs(params))).sum(-1).mean(), 6))
+total = np.exp(np.asarray(vae.level_log_probs(params))).sum(-1).mean()
+print("discretised logistic: Σ_k P(k | z) =", np.round(total, 6))
 """),
 md(r"""
 **"β-VAE with β ≠ 1 still maximises a bound on the likelihood."** It does not: the β table reports the true ELBO

@@ -20,7 +20,7 @@ md(r"""
 - compare BM3D with NL-means, Gaussian blur and the authors' reference package — and recognise NL-means sold as "BM3D".
 
 **Prerequisites:** lesson 00 (images in $[0, 1]$, σ on that scale, PSNR); numpy; what a 2-D DCT is helps.
-**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 20 s · full mode ≈ 3 min (larger images, three
+**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 20 s · full mode ≈ 2 min (larger images, three
 noise levels, the reference package on 512×512 photos).
 Nothing is trained and nothing is downloaded.
 
@@ -46,7 +46,7 @@ size = quick(256, 128)                                  # side of the working cr
 camera = data.load_photo("camera")                      # 512x512 test photo (never used for tuning)
 crop = np.ascontiguousarray(camera[256 - size // 2 : 256 + size // 2, 256 - size // 2 : 256 + size // 2])
 print("quick mode" if is_quick() else "full mode", f"| working crop {crop.shape}")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 1. The idea in four equations
 
@@ -101,7 +101,7 @@ for name, dist in recurrence.items():
     print(f"{name:<16} median RMS distance to the 16th closest block: {np.median(dist):6.1f} (0-255 units)")
 print(f"two noisy copies of one block at σ = 25 differ by about √2·σ = {np.sqrt(2) * 25:.1f} (RMS)")
 bm3d_viz.recurrence_figure(crop);
-"""),
+""", tags=("rerun",)),
 md(r"""
 For comparison, two noisy copies of the *same* block differ by about $\sqrt 2\,\sigma$ in RMS (last line
 above): compare it with the photo's median. Many blocks have a dozen look-alikes closer than the noise that we
@@ -147,7 +147,7 @@ ax.set_ylabel("matches shared with the clean image")
 ax.set_title("noise corrupts block matching")
 ax.legend(fontsize=8)
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 md(r"""
 Move the reference block and σ yourself with the sliders below (ipywidgets, wired by `course_lib.widgets.explore`;
 the figure redraws when you release a slider). The callback is `bm3d_viz.match_view`, a plain function.
@@ -214,7 +214,7 @@ seconds = time.perf_counter() - start
 print(f"step 1 in {seconds:.2f} s: {metrics.psnr(crop, noisy):.2f} dB -> {metrics.psnr(crop, basic):.2f} dB")
 groups = bm3d.match_blocks(noisy, tau=bm3d.matching_threshold(2500, np.ptp(noisy)))
 print(f"{len(groups.sizes)} reference blocks; group sizes:", dict(zip(*np.unique(groups.sizes, return_counts=True))))
-"""),
+""", tags=("rerun",)),
 md(r"""
 ### Exercise 1 — the hard-threshold step
 Write `hard_threshold_by_hand(spectra, threshold)` for spectra of shape `(n_groups, k, 8, 8)`: zero every
@@ -269,7 +269,7 @@ for name, value in ablation.items():
     print(f"{name:<38} {value:6.2f} dB  ({value - ablation['full step 1']:+.2f})")
 print("step1_variant == bm3d_step1:", np.array_equal(bm3d_viz.step1_variant(noisy50, 50 / 255),
                                                       bm3d.bm3d(noisy50, 50 / 255, stage="hard")))
-"""),
+""", tags=("rerun",)),
 md(r"""
 The weights and the window are worth a little each; grouping is worth much more — without it BM3D is a
 sliding-window wavelet thresholding.

@@ -20,7 +20,7 @@ md(r"""
 - find where a CNN *loses*: a noise level outside its training range, an image unlike its training data.
 
 **Prerequisites:** lesson 00 (PSNR, $y = A(x) + n$), lesson 03 (BM3D) helps; basic Keras.
-**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 1 min · full mode ≈ 10 min (it trains two small
+**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 30 s · full mode ≈ 6 min (it trains two small
 models for comparison and one for 3 minutes, and evaluates BM3D on the full test photos).
 The shipped networks were trained once with `python -m course_lib pretrain denoiser` (and `inpainter`,
 `upscaler`) on the course's *training* photos; every number below is measured on the held-out *test* photos.
@@ -35,14 +35,15 @@ import numpy as np
 from course_lib import data, degrade, metrics, restore, viz, widgets
 from course_lib.checkpoints import manifest
 from course_lib.config import is_quick, limit_threads, quick, seed_everything
-from course_lib.exercises import check, reveal
+from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 
 limit_threads()
 seed_everything(0)
 train_images, val_images = restore.split_photos()   # training photos + textures; bottom 64 rows for validation
 test = data.test_photos()                          # held out: never used for training or tuning
-print("quick mode" if is_quick() else "full mode", "|", len(train_images), "training images |", len(test), "test photos")
-"""),
+print("quick mode" if is_quick() else "full mode", "|", len(train_images), "training images |",
+      len(test), "test photos")
+""", tags=("rerun",)),
 md(r"""
 ## 1. The model: FFDNet-style residual denoising
 
@@ -158,7 +159,7 @@ check("04.residual", residual_loss)
 estimate = np.asarray(shipped([noisy_batch, sigma_batch]))
 print(f"MSE(estimate, clean) = {np.mean((estimate - clean_batch) ** 2):.6f}; "
       f"residual_loss = {residual_loss(noisy_batch, clean_batch, noisy_batch - estimate):.6f}")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 3. Denoising: train a small model live, then the shipped one vs BM3D and NL-means
 
@@ -173,7 +174,7 @@ after = restore.validation_psnr(small, "denoise", val_images)
 print(f"validation PSNR: {before:.2f} dB before, {after:.2f} dB after {history['step'][-1] + 1} steps; "
       f"shipped model: {restore.validation_psnr(shipped, 'denoise', val_images):.2f} dB")
 viz.plot_history(history, logy=True, title="live training of a small denoiser (MSE)");
-"""),
+""", tags=("rerun",)),
 md(r"""
 The shipped model is the same idea, bigger (15 layers × 80 channels) and trained much longer — 19 minutes on one
 GPU, about 74 000 steps of 64 patches, which would take days on two CPU cores (the same command runs on either;
@@ -219,7 +220,7 @@ sigmas = (15, 25, 50, 75)
 psnrs = {m: {} for m in methods}
 seconds = {m: 0.0 for m in methods}
 for s255 in sigmas:
-    for name, clean in photos.items():
+    for clean in photos.values():
         noisy = degrade.add_gaussian_noise(clean, s255 / 255, seed=s255)
         for method, fn in methods.items():
             start = time.perf_counter()
@@ -229,7 +230,7 @@ for s255 in sigmas:
 print(f"{'mean PSNR (dB)':<16}" + "".join(f"σ={s:<7}" for s in sigmas) + "total time")
 for method in methods:
     print(f"{method:<16}" + "".join(f"{np.mean(psnrs[method][s]):<9.2f}" for s in sigmas) + f"{seconds[method]:.1f} s")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ### Exercise 3 — where does the CNN stop beating BM3D?
 Write `first_sigma_not_won(table)`: given `{sigma: (cnn_psnr, bm3d_psnr)}`, return the smallest σ at which the
@@ -314,7 +315,7 @@ for name, clean, s255 in (("camera, σ=75", photos["camera"], 75), ("text page, 
     noisy = degrade.add_gaussian_noise(clean, s255 / 255, seed=s255)
     row = {m: metrics.psnr(clean, methods[m](noisy, s255 / 255)) for m in ("cnn (σ given)", "cnn (blind)", "bm3d")}
     print(f"{name:<16}" + "  ".join(f"{m} {v:.2f} dB" for m, v in row.items()))
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 5. Inpainting
 The inpainter (`restore.build_inpainter`) gets the image with OpenCV's Telea fill (Telea, J. Graphics Tools
@@ -337,14 +338,14 @@ fills = {"cnn": restore.cnn_inpaint, "telea": opencv_inpaint(cv2.INPAINT_TELEA),
 inpaint_photos = {name: centre(image, quick(None, 128)) for name, image in test.items()}
 for kind in ("strokes", "boxes 16×16"):
     scores = {m: [] for m in fills}
-    for i, (name, clean) in enumerate(inpaint_photos.items()):
+    for i, clean in enumerate(inpaint_photos.values()):
         mask = (degrade.stroke_mask(clean.shape, 6, 5, seed=i) if kind == "strokes"
                 else degrade.box_mask(clean.shape, max(1, clean.size // 16384), 16, seed=i))
         observed = degrade.apply_mask(clean, mask)
         for m, fill in fills.items():
             scores[m].append(10 * np.log10(1 / np.mean((np.clip(fill(observed, mask), 0, 1)[mask] - clean[mask]) ** 2)))
     print(f"{kind:<12} PSNR inside the mask: " + "  ".join(f"{m} {np.mean(v):.2f} dB" for m, v in scores.items()))
-"""),
+""", tags=("rerun",)),
 code(r"""
 restore.inpaint_view(test["astronaut"][100:356, 100:356], "strokes", seed=0);
 """),
@@ -367,7 +368,7 @@ image is the 2×2 area average (`degrade.downsample`).
 """),
 code(r"""
 sr = {"cnn": [], "bicubic": []}
-for name, clean in test.items():
+for clean in test.values():
     low = degrade.downsample(clean, 2)
     sr["cnn"].append(metrics.psnr(clean, restore.cnn_upscale(low)))
     sr["bicubic"].append(metrics.psnr(clean, degrade.upsample(low, 2)))
@@ -375,7 +376,7 @@ print("×2 SR, mean PSNR on the test photos: " + "  ".join(f"{m} {np.mean(v):.2f
 clean = test["chelsea"][60:188, 60:188]
 low = degrade.downsample(clean, 2)
 viz.compare(clean, {"bicubic": degrade.upsample(low, 2), "cnn (ESPCN-style)": restore.cnn_upscale(low)}, size=3);
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 7. Misconceptions (from the popular article)
 

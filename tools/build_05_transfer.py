@@ -24,7 +24,7 @@ md(r"""
 
 **Prerequisites:** lessons 01 (GAN), 02 (VAE) and 04 (CNN denoiser); PSNR and KID from lessons 00 and 01.
 
-**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 1 min · full mode ≈ 3–5 min (three live training
+**Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 30 s · full mode ≈ 1 min (three live training
 runs of the denoiser, 80 steps each, and two GAN runs of 300 steps). The full grids come from two benchmark scripts (≈ 1 hour together on 2 cores);
 this lesson only loads their results.
 """),
@@ -33,9 +33,9 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import data, gan, transfer, widgets
+from course_lib import gan, transfer, widgets
 from course_lib.config import is_quick, limit_threads, quick, seed_everything
-from course_lib.exercises import check, reveal
+from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 
 limit_threads()
 seed_everything(0)
@@ -43,7 +43,7 @@ source, build = transfer.source_denoiser()   # the shipped photo denoiser of les
 faces = transfer.restoration_data("faces")   # target: LFW faces, split into train pool / test / validation
 print("quick mode" if is_quick() else "full mode", "| source denoiser:", f"{source.count_params():,} parameters |",
       {k: len(v) for k, v in faces.items()}, "faces (train pool / validation / test)")
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 1. What can be transferred
 
@@ -87,7 +87,7 @@ for strategy in ("none", "scratch", "fine-tune", "last-layers"):
 for strategy, r in live.items():
     print(f"{strategy:<12} PSNR on the test faces {r['psnr']:6.2f} dB | trainable share {r['trainable_share']:.2f} | "
           f"training {r['train_seconds']:5.1f} s")
-"""),
+""", tags=("rerun",)),
 code(r"""
 from course_lib.restore import denoise_batch
 
@@ -184,7 +184,7 @@ for ax, (name, r) in zip(axes, gan_live.items()):
     ax.set_title(f"{name}: KID {r['kid']:.0f}, {r['classes_present']} classes", fontsize=9)
     ax.axis("off")
 fig.tight_layout()
-"""),
+""", tags=("rerun",)),
 md(r"""
 ## 5. The full grids: metric vs N, mean ± standard error over seeds
 
@@ -196,7 +196,7 @@ code(r"""
 restoration, generation = transfer.load_results("restoration"), transfer.load_results("generation")
 for results in (restoration, generation):
     print(results["command"], "|", results["timing"], "|", results["settings"])
-"""),
+""", tags=("rerun",)),
 code(r"""
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
 transfer.curve_view(restoration["experiments"]["faces"]["table"], ax=axes[0],
@@ -346,7 +346,7 @@ code(r"""
 targets = {**restoration.get("targets", {}), **generation.get("targets", {})}
 for key, value in targets.items():
     print(f"{key:<95} {value['effect']:+8.3f} ± {value['se']}  (seeds {value['seeds']})")
-"""),
+""", tags=("rerun",)),
 md(r"""
 | claim you will meet | what the measurements say | where |
 |---|---|---|
