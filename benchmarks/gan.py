@@ -9,7 +9,7 @@ Usage: python benchmarks/gan.py [--seeds 3] [--toy-seeds 3] [--skip-glyphs]
 2. The reference point: the same metrics for 2000 *real* glyphs of another seed (what "perfect" looks like).
 3. The 2-D ring of 8 Gaussians: modes covered and high-quality share for each generator loss, over seeds.
 
-Budget: about 3 minutes per glyph seed and 20 s per toy run on 2 cores (≤ 20 minutes in all).
+Budget: about 3.5 minutes per glyph seed and 20 s per toy run on 2 idle cores (≤ 20 minutes in all).
 """
 
 from __future__ import annotations

@@ -137,10 +137,10 @@ def gan_table() -> str:
            "|---|---|---|"]
     for name, r in data["toy_ring"].items():
         toy.append(f"| {name} | {_pm(r['modes'], 1)} | {_pm(r['high_quality'], 2)} |")
-    load = data["machine"].get("load_average_at_start", [0])[0]
+    load, cpus = data["machine"].get("load_average_at_start", [0])[0], data["machine"]["cpus"]
+    busy = "other jobs were running" if load > cpus + 0.5 else "no other job"
     return ("\n".join(rows) + "\n\n" + "\n".join(toy) + f"\n\n{g['evaluation']}. Made by "
-            f"`python benchmarks/gan.py` on {data['machine']['cpus']} cores (load average {load:.0f} at the start: "
-            "other jobs were running).")
+            f"`python benchmarks/gan.py` on {cpus} cores (load average {load:.0f} at the start: {busy}).")
 
 
 def vae_table() -> str:

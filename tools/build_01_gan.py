@@ -19,8 +19,8 @@ md(r"""
 **Prerequisites:** lesson 00 (images as arrays, the digit/glyph data, the course classifier); Keras basics
 (a model, a `GradientTape`).
 **Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`: loads the shipped checkpoints, trains a few steps) ≈ 30 s ·
-full mode ≈ 3 min (the glyph DCGAN trains from scratch: 3 min for the whole lesson on an idle 2-core CPU,
-measured with `benchmarks/lesson_timings.py`, and 6–8 min on a busy shared one; a progress bar shows it and Ctrl-C / the stop button keeps the last weights). Everything runs offline; the evaluation network is trained by the course, not downloaded.
+full mode ≈ 4 min (the glyph DCGAN trains from scratch for about 3.5 min on an idle 2-core CPU,
+measured with `benchmarks/gan.py`, and 2 to 4 times longer on a busy shared one; a progress bar shows it and Ctrl-C / the stop button keeps the last weights). Everything runs offline; the evaluation network is trained by the course, not downloaded.
 """),
 code(r"""
 import time
@@ -207,7 +207,7 @@ $\theta_G \leftarrow \theta_G - \eta_G \nabla_{\theta_G} \mathbb E_z[\mathrm{sof
 Adam with $\beta_1 = 0.5$ (DCGAN); $D$ learns 5× faster than $G$ ($\eta_D = 2\cdot10^{-3}$, $\eta_G = 4\cdot10^{-4}$,
 the two-time-scale rule of Heusel et al., 2017), both decayed linearly to 0 over the second half of training.
 
-**Full mode** trains from scratch for 6000 steps (see the run time above). **Quick mode** loads the shipped checkpoint
+**Full mode** trains from scratch for 10 000 steps (see the run time above). **Quick mode** loads the shipped checkpoint
 (`python -m course_lib pretrain gan-glyphs` made it, with these settings and seeds) and runs the *same* loop for 30
 steps on 1000 glyphs.
 """),
@@ -218,7 +218,7 @@ if is_quick():
     generator, discriminator = gan.load_gan_glyphs()
 else:
     generator, discriminator = gan.build_generator(seed=0), gan.build_discriminator(seed=1)
-history = gan.train_gan(generator, discriminator, train_images, steps=quick(6000, 30), seed=0,
+history = gan.train_gan(generator, discriminator, train_images, steps=quick(gan.GLYPH_STEPS, 30), seed=0,
                         snapshot_every=quick(500, 10), desc="glyph DCGAN")
 print(f"trained {history['step'][-1] + 1} steps in {history['seconds']:.1f} s")
 
@@ -390,7 +390,7 @@ md(r"""
 In full mode (1500 steps) the article's discriminator ends up saying "real" to real *and* generated images alike
 (measured: $D(\text{real}) = 1.000$, $D(\text{fake}) = 0.995$); not one of its samples is classified with confidence,
 the classifier's arg-max is the same digit for all of them, and KID is ≈ 21 000 — while the correct losses reach
-an 81 % confident share and KID ≈ 690 by the same step. (Quick mode runs the article pattern for only 20 steps; the comparison row is the shipped
+an 83 % confident share and KID ≈ 610 by the same step (the shipped run's snapshot). (Quick mode runs the article pattern for only 20 steps; the comparison row is the shipped
 run's first snapshot.)
 
 **(b) The discriminator overpowering the generator.** What is left of the generator's learning signal when $D$ is
@@ -479,10 +479,12 @@ md(r"""
   to handwritten digits.
 
 Measured by `python benchmarks/gan.py` (→ `benchmarks/results/gan.json`), the glyph DCGAN recipe over 3 training
-seeds: confident share 0.900 ± 0.003 (mean ± standard error; real glyphs: 0.999), smallest class share
-0.058 ± 0.008 (one seed of three falls below 5 %), KID 225 ± 14 and FID 18.4 ± 3.4 to 2000 held-out glyphs (real vs
-real: KID −67 ± 127 over subsets, FID 1.8). The shipped checkpoint (seed 0): confident share 0.905, every digit
-≥ 7 %, KID 231, FID 12.3. So the generator is good but not yet indistinguishable from real glyphs — and the numbers,
+seeds (10 000 steps, 171 ± 5 s each on 2 idle cores): confident share 0.923 ± 0.004 (mean ± standard error; real
+glyphs: 0.999), smallest class share 0.062 ± 0.000 (every seed ≥ 6 %), KID 165 ± 12 and FID 14.3 ± 1.3 to 2000
+held-out glyphs (real vs real: KID −67 ± 127 over subsets, FID 1.8). The shipped checkpoint (seed 0): confident
+share 0.924, every digit ≥ 6 %, KID 184, FID 15.0. With the earlier 6000-step recipe the confident share was
+0.900 ± 0.003 and one seed of three had a digit below 5 %: training longer bought the margin. So the generator is
+good but not yet indistinguishable from real glyphs — and the numbers,
 not the pictures, say so.
 """),
 code(r"""

@@ -239,7 +239,7 @@ md(r"""
   so distillation does not save training steps — it saves inference time (¼ of the parameters) once the student has
   been trained long enough. The teacher's outputs on 60 unlabelled faces are its only advantage over 5 clean pairs.
 - *GAN.* At N = 100 and 500, fine-tuning and FreezeD reach a KID more than an order of magnitude below scratch at
-  the same steps and cover 8–9 of the 10 classes (scratch: one or two). At N = 10 both collapse to about 5 classes
+  the same steps and cover 8–9 of the 10 classes (scratch: one or two). At N = 10 both collapse to about 4 classes
   and are *worse* than the glyph GAN as it is: with 10 images, adapting destroys diversity (Ojha et al., 2021).
 - *VAE.* The surprise: fine-tuning the glyph VAE on 10 or 100 digits gives a *worse* held-out likelihood than
   scratch at 400 steps, and worse than the glyph VAE as it is; only at N = 500 is it ahead (by a few nats). The
@@ -352,7 +352,7 @@ md(r"""
 |---|---|---|
 | "transfer gives better performance" (no numbers) | *better than what, at which cost, with how many images?* Against scratch at equal steps, fine-tuning wins by several dB on the denoiser and lowers the GAN's KID by a large factor (numbers above, with standard errors) | §5, exercise 3 |
 | fine-tuning always beats the pretrained model as it is | not necessarily: the photo denoiser already works on faces; with 1–5 target images fine-tuning moves it by about a tenth of a dB, and the fine-tuned glyph VAE is *worse* on held-out digits than the unadapted one at N = 10 and 100 — read the sign and the error bar before claiming a gain | §2, §5 |
-| the benefit of transfer shrinks (or grows) with N, as a law | not in these grids: at an equal, short budget the gap to scratch does not shrink with N (faces: +3.97, +4.24, +4.30 dB at N = 1, 5, 20; GAN: scratch's KID is 13×, 27×, 27× fine-tune's at N = 10, 100, 500), and the glyph VAE gains only at N = 500. With full training budgets Wang et al. (2018) found the benefit of pretraining shrinking as the target set grows — a budget-dependent effect, not a law | §5, exercise 2 |
+| the benefit of transfer shrinks (or grows) with N, as a law | not in these grids: at an equal, short budget the gap to scratch does not shrink with N (faces: +3.97, +4.24, +4.30 dB at N = 1, 5, 20; GAN: scratch's KID is 14×, 13×, 38× fine-tune's at N = 10, 100, 500), and the glyph VAE gains only at N = 500. With full training budgets Wang et al. (2018) found the benefit of pretraining shrinking as the target set grows — a budget-dependent effect, not a law | §5, exercise 2 |
 | any pretrained model helps; the nearest source helps most | for the VAE on 100 digits the glyph source (nearest in shape) *hurts* by tens of nats while faces and textures do not: "near" must include the pixel statistics (experiment 6) | §5 |
 | freezing layers is a detail | it decides what can overfit: frozen early filters keep the source's generic features (FreezeD for D, last-layers for the denoiser) | §3, exercise 1 |
 | a difference in means is a result | only beyond its error bars; three seeds give a rough standard error — report it, and say "tie" otherwise | exercise 2 |
