@@ -249,7 +249,7 @@ print("first σ where the CNN does not beat BM3D:", first_sigma_not_won(measured
 """),
 md(r"""
 Read your result honestly. On the whole test photos (`benchmarks/restoration.py`, table in the README) the
-shipped CNN is **0.1–0.4 dB below** the reference BM3D at σ = 15, 25 and 50, and about 15× faster. So the answer
+shipped CNN is **0.1–0.4 dB below** the reference BM3D at σ = 15, 25 and 50, and about 13× faster. So the answer
 is probably the first σ in the list, and the reason is data, not architecture: the published DnCNN and FFDNet
 results (0.3–0.7 dB above BM3D) come from training on 400 or more natural photos for a day or more. This model
 saw 14 training photos (plus their colour channels and textures) for 19 GPU minutes. The network's advantage
@@ -405,7 +405,7 @@ md(r"""
 ## 9. Recap
 - Predicting the noise (residual learning) trained faster than predicting the image in the same steps (§1).
 - FFDNet's half-resolution sub-images make the network fast on a CPU and double its receptive field.
-- The shipped CNN vs BM3D: about 15× faster, but 0.1–0.4 dB lower PSNR. A small training set limits a learned
+- The shipped CNN vs BM3D: about 13× faster, but 0.1–0.4 dB lower PSNR. A small training set limits a learned
   denoiser more than its architecture does (§3, exercise 3).
 - ×2 super-resolution: the CNN beats bicubic by about 1.6 dB. Inpainting: the small refiner of Telea's fill
   barely changes it, and biharmonic inpainting beats both on thin strokes. The table is in the README.
