@@ -580,7 +580,7 @@ def samples_view(images: np.ndarray, *, classifier=None, n: int = 36, ncols: int
     from .metrics import softmax
     from .viz import show_images
 
-    images = np.asarray(images, dtype=np.float32)[:n]
+    images = check_batch(images, "images", size=(8, 8))[:check_int(n, "n", 1)]
     model = classifier if classifier is not None else load_digit_classifier()
     probabilities = softmax(np.asarray(model(images[..., None], training=False)))
     titles = [f"{p.argmax()} ({p.max():.2f})" for p in probabilities]

@@ -304,7 +304,9 @@ def degrade_batch(clean: np.ndarray, experiment: str, rng: np.random.Generator) 
 
 def restoration_batch(images: np.ndarray, experiment: str, n: int, patch: int, rng: np.random.Generator):
     """One training batch ``([noisy, sigma], clean)`` of ``n`` random ``patch``² crops with random flips."""
-    idx = rng.integers(0, len(images), n)
+    images = check_batch(images, "images")
+    patch = check_int(patch, "patch", 1, min(images.shape[1:]))
+    idx = rng.integers(0, len(images), check_int(n, "n", 1))
     tops = rng.integers(0, images.shape[1] - patch + 1, n)
     lefts = rng.integers(0, images.shape[2] - patch + 1, n)
     clean = np.stack([images[i, t:t + patch, s:s + patch] for i, t, s in zip(idx, tops, lefts)])

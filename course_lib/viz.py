@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .validate import check_image
+
 __all__ = ["show_images", "compare", "plot_history"]
 
 
@@ -21,11 +23,12 @@ def show_images(
 ):
     """Show images in a grid (grayscale with ``cmap="gray"`` on a fixed [vmin, vmax] scale).
 
-    Returns the matplotlib Figure.
+    Each image is a float ``(H, W)`` or ``(H, W, 3)`` array with finite values; values outside
+    [vmin, vmax] are clipped for display (an error image may be negative). Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
-    images = list(images)
+    images = [check_image(image, f"images[{k}]", value_range=None) for k, image in enumerate(images)]
     if not images:
         raise ValueError("images must hold at least one image; got none")
     if titles is not None and len(titles) != len(images):
@@ -37,7 +40,7 @@ def show_images(
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(images):
-            image = np.asarray(images[k])
+            image = images[k]
             ax.imshow(np.clip(image, vmin, vmax), cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
             if titles is not None:
                 ax.set_title(titles[k], fontsize=9)
@@ -50,6 +53,7 @@ def compare(reference: np.ndarray, estimates: dict[str, np.ndarray], *, size: fl
     """Show the clean ``reference`` next to each named estimate, with PSNR and SSIM in the titles."""
     from .metrics import psnr, ssim
 
+    reference = check_image(reference, "reference")
     titles = ["reference (clean)"]
     for name, estimate in estimates.items():
         small = min(reference.shape[:2]) < 7

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from course_lib import bm3d_viz, classifier, gan, restore, transfer, vae, widgets
+from course_lib import bm3d, bm3d_viz, classifier, gan, restore, transfer, vae, viz, widgets
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -21,8 +21,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 @pytest.fixture(scope="module")
 def models():
     generator, discriminator = gan.load_gan_glyphs()
-    return {"vae": vae.load_vae("vae-digits"), "classifier": classifier.load_digit_classifier(),
-            "discriminator": discriminator, "upscaler": restore.load_restorer("upscaler")}
+    return {"vae": vae.load_vae("vae-digits"), "vae2d": vae.load_vae("vae-2d"),
+            "classifier": classifier.load_digit_classifier(), "discriminator": discriminator,
+            "upscaler": restore.load_restorer("upscaler"), "fresh_vae": vae.build_vae(2, seed=0),
+            "fresh_classifier": classifier.build_classifier(n_classes=10, seed=0)}
 
 
 BATCH = np.full((4, 8, 8), 0.5, np.float32)   # on the digits' 17-level grid
@@ -44,12 +46,22 @@ BATCH_FUNCTIONS = {  # batches (N, 8, 8) of clean images in [0, 1]
     "classifier.accuracy": lambda m, x: classifier.accuracy(m["classifier"], x, np.zeros(4, int)),
     "transfer.degrade_batch": lambda m, x: transfer.degrade_batch(x, "faces", np.random.default_rng(0)),
     "restore.upscale_batch": lambda m, x: restore.upscale_batch(m["upscaler"], x),
+    "transfer.restoration_batch": lambda m, x: transfer.restoration_batch(x, "faces", 2, 4, np.random.default_rng(0)),
+    "gan.samples_view": lambda m, x: gan.samples_view(x, classifier=m["classifier"]),
+    "vae.latent_map_view": lambda m, x: vae.latent_map_view(m["vae2d"], x, np.zeros(4, int)),
+    "vae.gaussian_fit_codes": lambda m, x: vae.gaussian_fit_codes(m["vae"], x, 4),
+    "vae.train_vae": lambda m, x: vae.train_vae(m["fresh_vae"], x, steps=1),
+    "classifier.train_classifier": lambda m, x: classifier.train_classifier(m["fresh_classifier"], x, np.zeros(4, int),
+                                                                            steps=1),
 }
+ANY_SIZE = ("transfer.degrade_batch", "restore.upscale_batch", "transfer.restoration_batch")
 NOISY_FUNCTIONS = {  # single noisy images: any finite value
     "bm3d_viz.nlm_opencv": lambda x: bm3d_viz.nlm_opencv(x, 0.1),
     "bm3d_viz.nlm_skimage": lambda x: bm3d_viz.nlm_skimage(x, 0.1),
     "bm3d_viz.gaussian_blur": lambda x: bm3d_viz.gaussian_blur(x, 0.1),
     "bm3d_viz.step1_variant": lambda x: bm3d_viz.step1_variant(x, 0.1),
+    "bm3d.match_blocks": bm3d.match_blocks,
+    "viz.show_images": lambda x: viz.show_images([IMAGE, x]),   # shows error images too: any finite value
 }
 VIEW_FUNCTIONS = {  # single clean images in [0, 1]
     "bm3d_viz.patch_recurrence": bm3d_viz.patch_recurrence,
@@ -58,6 +70,12 @@ VIEW_FUNCTIONS = {  # single clean images in [0, 1]
     "widgets.degradation_view": widgets.degradation_view,
     "restore.denoise_view": restore.denoise_view,
     "restore.inpaint_view": restore.inpaint_view,
+    "bm3d_viz.match_view": lambda x: bm3d_viz.match_view(x, 20, 20),
+    "bm3d_viz.match_agreement": lambda x: bm3d_viz.match_agreement(x, (25,)),
+    "bm3d_viz.recurrence_figure": bm3d_viz.recurrence_figure,
+    "bm3d_viz.sparsity_figure": bm3d_viz.sparsity_figure,
+    "bm3d_viz.compare_methods": lambda x: bm3d_viz.compare_methods(x, 25),
+    "viz.compare": lambda x: viz.compare(x, {"estimate": IMAGE}),
 }
 
 not_arrays = st.sampled_from([None, 0.5, "images", [[0.1, 0.2]]])
@@ -87,7 +105,8 @@ def _assert_clear(call):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     plt.close("all")
-    assert any(w in str(info.value) for w in ("image", "noisy", "clean", "low", "queries", "finite")), info.value
+    words = ("image", "noisy", "clean", "low", "queries", "reference", "finite")
+    assert any(w in str(info.value) for w in words), info.value
 
 
 @pytest.mark.parametrize("name", list(BATCH_FUNCTIONS))
@@ -96,7 +115,7 @@ def _assert_clear(call):
 @given(batch=st.one_of(bad_arrays((4, 8, 8), clean=True),
                        st.sampled_from([(4, 8), (4, 8, 9), (4, 16, 8)]).map(lambda s: np.zeros(s, np.float32))))
 def test_batch_functions_reject_bad_batches(models, name, batch):
-    if name in ("transfer.degrade_batch", "restore.upscale_batch") and np.ndim(batch) == 3 and 0 not in batch.shape:
+    if name in ANY_SIZE and np.ndim(batch) == 3 and 0 not in batch.shape:
         if batch.dtype == np.float32 and np.all(np.isfinite(batch)) and batch.min() >= 0 and batch.max() <= 1:
             return  # these two take images of any size
     _assert_clear(lambda: BATCH_FUNCTIONS[name](models, batch))
@@ -133,7 +152,9 @@ def test_noisy_functions_accept_values_outside_the_unit_range():
     noisy = IMAGE + 0.3 * np.random.default_rng(0).standard_normal(IMAGE.shape).astype(np.float32)
     assert noisy.min() < 0 < 1 < noisy.max()
     for name, fn in NOISY_FUNCTIONS.items():
-        assert np.all(np.isfinite(fn(noisy))), name
+        out = fn(noisy)
+        plt.close("all")
+        assert not isinstance(out, np.ndarray) or np.all(np.isfinite(out)), name
 
 
 @pytest.mark.parametrize("sigma", [np.nan, -0.1, 0.0, 25, "0.1", None])
