@@ -61,6 +61,8 @@ NOISY_FUNCTIONS = {  # single noisy images: any finite value
     "bm3d_viz.gaussian_blur": lambda x: bm3d_viz.gaussian_blur(x, 0.1),
     "bm3d_viz.step1_variant": lambda x: bm3d_viz.step1_variant(x, 0.1),
     "bm3d.match_blocks": bm3d.match_blocks,
+    "bm3d.bm3d_step2(noisy)": lambda x: bm3d.bm3d_step2(x, IMAGE, 0.1),
+    "bm3d.bm3d_step2(basic)": lambda x: bm3d.bm3d_step2(IMAGE, x, 0.1),
     "viz.show_images": lambda x: viz.show_images([IMAGE, x]),   # shows error images too: any finite value
 }
 VIEW_FUNCTIONS = {  # single clean images in [0, 1]
@@ -90,8 +92,10 @@ def _one_pixel(shape, value):
 
 def bad_arrays(shape, *, clean: bool):
     """Arrays that must be rejected where a valid one has ``shape``; ``clean`` adds values outside [0, 1]."""
+    colour = len(shape) == 2  # an (H, W, 3) array is a valid colour image where an (H, W) one is expected
     wrong_rank = hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=3).filter(
-        lambda s: len(s) != len(shape)).map(lambda s: np.zeros(s, np.float32))
+        lambda s: len(s) != len(shape) and not (colour and len(s) == 3 and s[-1] == 3)).map(
+        lambda s: np.zeros(s, np.float32))
     empty = st.sampled_from([0, 1]).map(lambda axis: np.zeros(tuple(0 if i == axis else n for i, n in
                                                                    enumerate(shape)), np.float32))
     strategies = [not_arrays, bad_dtypes.map(lambda d: np.zeros(shape, d)), wrong_rank, empty,
@@ -105,7 +109,7 @@ def _assert_clear(call):
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     plt.close("all")
-    words = ("image", "noisy", "clean", "low", "queries", "reference", "finite")
+    words = ("image", "noisy", "basic", "clean", "low", "queries", "reference", "finite")
     assert any(w in str(info.value) for w in words), info.value
 
 
