@@ -208,8 +208,9 @@ def upscale_batch(model, low: np.ndarray) -> np.ndarray:
     """Enlarge a batch ``(N, h, w)`` ×2 with the network; returns ``(N, 2h, 2w)`` clipped to [0, 1]."""
     from .degrade import upsample
 
-    bicubic = np.stack([upsample(im, 2) for im in check_batch(low, "low")])
-    out = model([np.asarray(low, np.float32)[..., None], bicubic[..., None]], training=False)
+    low = check_batch(low, "low")
+    bicubic = np.stack([upsample(im, 2) for im in low])
+    out = model([low[..., None], bicubic[..., None]], training=False)
     return np.clip(np.asarray(out)[..., 0], 0, 1)
 
 
