@@ -95,6 +95,10 @@ def restoration_table() -> str:
                 if "blind" not in name:
                     rows.append(f"| failure case: {case} | {setting.replace('sigma=', 'σ = ')}/255 | {name} | "
                                 f"{r['mean_psnr']:.2f} | |")
+    if "targets" in data:
+        rows += ["", "Targets of this lesson's issue, checked in the same run:", "",
+                 "| target | measured | met |", "|---|---|---|"]
+        rows += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |" for t in data["targets"]]
     ratio = data["speed_ratio_bm3d_over_cnn_512"]
     return ("\n".join(rows) + f"\n\nCNN vs reference BM3D speed on the 512² photos, same run: **{ratio}× faster**. "
             f"Protocol: {data['protocol']}. Made by `python benchmarks/restoration.py` "

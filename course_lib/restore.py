@@ -6,15 +6,17 @@ All three are small residual networks that work on images of any size:
   image into four half-size sub-images, append a noise-level map σ, run a plain ReLU conv stack
   and pixel-shuffle back.  It predicts the *noise* (residual learning, DnCNN: Zhang et al.,
   IEEE TIP 2017) and subtracts it.
-* :func:`build_inpainter` — takes OpenCV's Telea fill and the mask and learns a correction inside
-  the holes (dilated convolutions give it a wide receptive field).
+* :func:`build_inpainter` — takes three classical fills of the holes (OpenCV's Telea and
+  Navier–Stokes, scikit-image's biharmonic) and the mask, and learns per pixel how much to trust
+  each fill (softmax weights; dilated convolutions give it a wide receptive field).
 * :func:`build_upscaler` — ESPCN (Shi et al., CVPR 2016): convolutions on the low-resolution image,
   a sub-pixel (pixel-shuffle) layer, added to the bicubic enlargement (SRCNN, Dong et al., ECCV 2014,
   learned the same residual at full resolution).
 
 Training draws random patches from :func:`course_lib.data.train_photos` (never the test photos),
 degrades them with :mod:`course_lib.degrade` and minimises the MSE with Adam and a cosine
-learning-rate schedule.  ``cnn_denoise``, ``cnn_inpaint`` and ``cnn_upscale`` use the shipped
+learning-rate schedule (the inpainter minimises the mean log-MSE inside the holes instead, see
+:func:`masked_log_mse`).  ``cnn_denoise``, ``cnn_inpaint`` and ``cnn_upscale`` use the shipped
 checkpoints.
 """
 
@@ -31,7 +33,8 @@ from .validate import check_batch, check_choice, check_image, check_int, check_m
 
 __all__ = [
     "build_denoiser", "build_inpainter", "build_upscaler", "receptive_field", "split_photos",
-    "denoise_batch", "inpaint_batch", "upscale_batch", "train_model", "validation_psnr",
+    "denoise_batch", "inpaint_batch", "upscale_batch", "train_model", "validation_psnr", "classical_fills",
+    "masked_log_mse", "inpaint_weights", "FILLS",
     "denoise", "inpaint", "upscale", "cnn_denoise", "cnn_inpaint", "cnn_upscale", "telea",
     "load_restorer", "classical_denoise", "denoise_view", "inpaint_view", "pretrain_denoiser", "pretrain_inpainter",
     "pretrain_upscaler", "MAX_SIGMA",
@@ -39,6 +42,8 @@ __all__ = [
 
 #: Largest noise level (0-1 scale) the denoiser is trained on: σ ∈ [0, 55/255].
 MAX_SIGMA = 55 / 255
+#: The classical fills the inpainter weighs, in the order of its input channels.
+FILLS = ("telea", "navier-stokes", "biharmonic")
 #: Architecture of each shipped checkpoint (the builders' keyword arguments).
 SHIPPED = {
     "denoiser": {"depth": 15, "width": 80},
@@ -120,23 +125,31 @@ def build_denoiser(depth: int = 12, width: int = 64, seed: int = 0, residual: bo
     return keras.Model([noisy, sigma], clean, name="ffdnet" if residual else "ffdnet_direct")
 
 
-def build_inpainter(width: int = 48, seed: int = 0):
-    """Inpainter: inputs ``filled (N, H, W, 1)`` (Telea fill) and ``mask (N, H, W, 1)``; H, W even.
+def build_inpainter(width: int = 48, seed: int = 0, prior: float = 2.0):
+    """Inpainter: inputs ``fills (N, H, W, 3)`` (:func:`classical_fills`) and ``mask (N, H, W, 1)``; H, W even.
 
-    Works at half resolution with dilations 1, 2, 4, 8, 4, 2, 1 and corrects only masked pixels.
+    A conv stack (half resolution, dilations 1, 2, 4, 8, 4, 2, 1) reads the fills and the mask and
+    outputs three logits per pixel; ``out = Σ_k softmax(logits)_k · fill_k``.  Outside the holes all
+    fills equal the known pixels, so they are kept.  It starts with the logits (0, 0, ``prior``): with
+    ``prior=2`` it trusts biharmonic most, softmax(0, 0, 2) = (0.11, 0.11, 0.79); ``prior=0`` is the plain mean.
     """
     import keras
-    from keras import layers
+    from keras import layers, ops
 
     width = check_int(width, "width", 1, 512)
+    prior = check_range(prior, "prior", -20.0, 20.0, hint=" (a logit: 0 = equal weights, 2 = 79 % biharmonic)")
     keras.utils.set_random_seed(seed)
-    filled = keras.Input((None, None, 1), name="filled")
+    fills = keras.Input((None, None, len(FILLS)), name="fills")
     mask = keras.Input((None, None, 1), name="mask")
     unshuffle, shuffle, _ = _pixel_layers()
-    x = unshuffle(name="unshuffle")(layers.Concatenate()([filled, mask]))
-    delta = shuffle(name="shuffle")(_conv_stack(x, 8, width, 4, [1, 2, 4, 8, 4, 2, 1]))
-    out = layers.Add(name="inpainted")([filled, layers.Multiply()([delta, mask])])
-    return keras.Model([filled, mask], out, name="inpainter")
+    x = unshuffle(name="unshuffle")(layers.Concatenate()([fills, mask]))
+    logits = shuffle(name="shuffle")(_conv_stack(x, 8, width, 4 * len(FILLS), [1, 2, 4, 8, 4, 2, 1]))
+    weights = layers.Softmax(name="weights")(logits)
+    out = layers.Lambda(lambda t: ops.sum(t[0] * t[1], axis=-1, keepdims=True), name="inpainted")([weights, fills])
+    model = keras.Model([fills, mask], out, name="inpainter")
+    start = np.array([prior * (name == "biharmonic") for name in FILLS], np.float32)
+    model.get_layer("out").bias.assign(np.tile(start, 4))  # 4 sub-pixel positions × 3 fills
+    return model
 
 
 def build_upscaler(depth: int = 6, width: int = 48, seed: int = 0):
@@ -165,7 +178,8 @@ def receptive_field(n_convs: int, kernel: int = 3, downsample: int = 1) -> int:
 # --------------------------------------------------------------------------- batches (numpy, any size)
 def _pad_even(images: np.ndarray) -> tuple[np.ndarray, int, int]:
     h, w = images.shape[1:3]
-    padded = np.pad(images, ((0, 0), (0, h % 2), (0, w % 2)), mode="reflect" if min(h, w) > 1 else "edge")
+    pad = ((0, 0), (0, h % 2), (0, w % 2)) + ((0, 0),) * (images.ndim - 3)
+    padded = np.pad(images, pad, mode="reflect" if min(h, w) > 1 else "edge")
     return padded, h, w
 
 
@@ -192,15 +206,31 @@ def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
     return np.where(mask, filled, image).astype(np.float32)
 
 
+def classical_fills(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``(H, W, 3)``: the Telea, Navier–Stokes (OpenCV) and biharmonic (scikit-image) fills of the
+    pixels where ``mask`` is True; the known pixels are kept in all three."""
+    import cv2
+    from skimage.restoration import inpaint_biharmonic
+
+    image = check_image(image, ndim=(2,), min_size=1)
+    mask = check_mask(mask, image.shape)
+    observed = np.where(mask, 0, image).astype(np.float32)
+    as_uint8, holes = np.round(observed * 255).astype(np.uint8), mask.astype(np.uint8)
+    fills = [cv2.inpaint(as_uint8, holes, 3, cv2.INPAINT_TELEA) / 255,
+             cv2.inpaint(as_uint8, holes, 3, cv2.INPAINT_NS) / 255,
+             np.clip(inpaint_biharmonic(observed, mask), 0, 1) if mask.any() else observed]
+    return np.stack([np.where(mask, f, image) for f in fills], axis=-1).astype(np.float32)
+
+
 def inpaint_batch(model, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """Inpaint a batch ``(N, H, W)`` (values under the masks are ignored) with the network."""
     images = check_batch(images, "images")
     if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != images.shape:
         raise ValueError(f"masks must be a boolean array of shape {images.shape} (True = missing pixel)")
-    filled = np.stack([telea(im, m) for im, m in zip(images, masks)])
-    filled, h, w = _pad_even(filled)
+    fills = np.stack([classical_fills(im, m) for im, m in zip(images, masks)])
+    fills, h, w = _pad_even(fills)
     mask_f, _, _ = _pad_even(np.asarray(masks, np.float32))
-    out = np.asarray(model([filled[..., None], mask_f[..., None]], training=False))[:, :h, :w, 0]
+    out = np.asarray(model([fills, mask_f[..., None]], training=False))[:, :h, :w, 0]
     return np.where(masks, np.clip(out, 0, 1), images).astype(np.float32)
 
 
@@ -269,8 +299,9 @@ def make_batch(task: str, images, batch_size: int, patch: int, rng: np.random.Ge
         seeds = rng.integers(2**31, size=batch_size)
         masks = np.stack([stroke_mask((patch, patch), 2, int(rng.integers(3, 10)), seed=int(s)) if s % 2 else
                           box_mask((patch, patch), int(rng.integers(1, 3)), 16, seed=int(s)) for s in seeds])
-        filled = np.stack([telea(c, m) for c, m in zip(clean, masks)])
-        return [filled[..., None], masks[..., None].astype(np.float32)], clean[..., None]
+        fills = np.stack([classical_fills(c, m) for c, m in zip(clean, masks)])
+        # the target carries the mask as a second channel for masked_log_mse
+        return [fills, masks[..., None].astype(np.float32)], np.stack([clean, masks], axis=-1).astype(np.float32)
     low = np.stack([downsample(c, 2) for c in clean])
     return [low[..., None], np.stack([upsample(lo, 2) for lo in low])[..., None]], clean[..., None]
 
@@ -279,17 +310,34 @@ def _predict(model, task: str, inputs):
     return model(inputs, training=False)
 
 
+def masked_log_mse(target, prediction):
+    """Inpainting loss: the batch mean of ``log(MSE inside the holes)``.
+
+    ``target`` holds the clean patch (channel 0) and the mask (channel 1).  Since
+    PSNR = −10·log10(MSE), minimising the mean log-MSE maximises the mean PSNR inside the holes:
+    every patch counts alike, instead of the patches with the largest errors dominating.
+    """
+    from keras import ops
+
+    clean, mask = target[..., :1], target[..., 1:]
+    mse = ops.sum(mask * (prediction - clean) ** 2, axis=(1, 2, 3)) / (ops.sum(mask, axis=(1, 2, 3)) + 1e-6)
+    return ops.mean(ops.log(mse + 1e-5))
+
+
 def validation_psnr(model, task: str, images, n: int = 24, patch: int = 64, seed: int = 123) -> float:
-    """Mean PSNR (dB) on ``n`` fixed random validation patches (σ uniform in [0, 55/255] for denoising)."""
+    """Mean PSNR (dB) on ``n`` fixed random validation patches (σ uniform in [0, 55/255] for denoising;
+    for inpainting, the PSNR inside the holes)."""
     inputs, target = make_batch(task, images, n, patch, np.random.default_rng(seed))
     out = np.clip(np.asarray(_predict(model, task, inputs)), 0, 1)
-    mse = np.mean((out - target) ** 2, axis=(1, 2, 3))
+    clean, weight = (target[..., :1], target[..., 1:]) if task == "inpaint" else (target, np.ones_like(target))
+    mse = np.sum(weight * (out - clean) ** 2, axis=(1, 2, 3)) / np.sum(weight, axis=(1, 2, 3))
     return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-12))))
 
 
 def train_model(model, task: str, images, *, steps: int | None = None, minutes: float | None = None,
                 batch_size: int = 16, patch: int = 48, lr: float = 1e-3, seed: int = 0, on_log=None):
-    """Minimise the MSE with Adam, lr cosine-decayed to 1 % over the ``steps`` (or the ``minutes`` budget).
+    """Minimise the MSE (inpainting: :func:`masked_log_mse`) with Adam, lr cosine-decayed to 1 % over the
+    ``steps`` (or the ``minutes`` budget).
 
     Returns the :func:`course_lib.train.run_steps` history (``loss`` per step).  With ``minutes``
     the loop stops once the budget is spent; the schedule follows the elapsed time.
@@ -304,7 +352,8 @@ def train_model(model, task: str, images, *, steps: int | None = None, minutes: 
     if steps is None and not minutes:
         raise ValueError("train_model needs steps= (a number of updates) or minutes= (a time budget); got neither")
     trainer = keras.Model(model.inputs, model.outputs)  # shares the layers; keeps the optimizer out of `model`
-    trainer.compile(optimizer=keras.optimizers.Adam(lr), loss="mean_squared_error")
+    loss = masked_log_mse if task == "inpaint" else "mean_squared_error"
+    trainer.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
     start, budget = time.perf_counter(), (minutes or 0) * 60
     # batch i is cut from its own generator seeded (seed, i): background threads prepare the next
     # batches while this one trains, and the result does not depend on the number of threads
@@ -370,6 +419,19 @@ def cnn_inpaint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     image = check_image(image, ndim=(2,), min_size=2)
     mask = check_mask(mask, image.shape)
     return inpaint_batch(load_restorer("inpainter"), image[None], mask[None])[0]
+
+
+def inpaint_weights(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``(H, W, 3)``: how much the shipped inpainter trusts each of :data:`FILLS` at every pixel (sums to 1)."""
+    import keras
+
+    image = check_image(image, ndim=(2,), min_size=2)
+    mask = check_mask(mask, image.shape)
+    model = load_restorer("inpainter")
+    weights = keras.Model(model.inputs, model.get_layer("weights").output)
+    fills, h, w = _pad_even(classical_fills(image, mask)[None])
+    mask_f, _, _ = _pad_even(mask[None].astype(np.float32))
+    return np.asarray(weights([fills, mask_f[..., None]], training=False))[0, :h, :w]
 
 
 def cnn_upscale(image: np.ndarray) -> np.ndarray:
@@ -524,9 +586,9 @@ def pretrain_denoiser(minutes: float = 120.0):
     return _pretrain("denoiser", "denoise", minutes, patch=48, batch_size=16, lr=1e-3)
 
 
-def pretrain_inpainter(minutes: float = 20.0):
-    """Recipe ``inpainter``: strokes and 16×16 boxes on 64 px patches, refining Telea's fill."""
-    return _pretrain("inpainter", "inpaint", minutes, patch=64, batch_size=16, lr=1e-3)
+def pretrain_inpainter(minutes: float = 10.0):
+    """Recipe ``inpainter``: strokes and 16×16 boxes on 64 px patches, weighing three classical fills."""
+    return _pretrain("inpainter", "inpaint", minutes, patch=64, batch_size=32, lr=5e-4)
 
 
 def pretrain_upscaler(minutes: float = 15.0):

@@ -64,6 +64,52 @@ def test_inpaint_and_upscale_beat_baselines(camera_crop):
     assert metrics.psnr(camera_crop, restore.cnn_upscale(low)) > metrics.psnr(camera_crop, degrade.upsample(low, 2))
 
 
+def test_classical_fills_are_the_three_baselines(camera_crop):
+    import cv2
+    from skimage.restoration import inpaint_biharmonic
+
+    mask = degrade.box_mask(camera_crop.shape, 2, 12, seed=4)
+    observed = degrade.apply_mask(camera_crop, mask)
+    fills = restore.classical_fills(observed, mask)
+    assert fills.shape == (*camera_crop.shape, 3) and fills.dtype == np.float32
+    np.testing.assert_array_equal(fills[~mask], np.repeat(camera_crop[~mask, None], 3, axis=1))
+    np.testing.assert_allclose(fills[..., 0], restore.telea(observed, mask), atol=1e-6)
+    as_uint8 = np.round(observed * 255).astype(np.uint8)
+    ns = cv2.inpaint(as_uint8, mask.astype(np.uint8), 3, cv2.INPAINT_NS) / 255
+    np.testing.assert_allclose(fills[mask, 1], ns[mask], atol=1e-6)
+    np.testing.assert_allclose(fills[mask, 2], np.clip(inpaint_biharmonic(observed, mask), 0, 1)[mask], atol=1e-6)
+
+
+def test_untrained_inpainter_mixes_the_fills_by_its_prior(camera_crop):
+    mask = degrade.stroke_mask(camera_crop.shape, 2, 5, seed=1)
+    observed = degrade.apply_mask(camera_crop, mask)
+    fills = restore.classical_fills(observed, mask)
+    mean = restore.inpaint_batch(restore.build_inpainter(width=8, prior=0.0), observed[None], mask[None])[0]
+    np.testing.assert_allclose(mean[mask], np.clip(fills[mask].mean(axis=1), 0, 1), atol=1e-5)
+    favoured = restore.inpaint_batch(restore.build_inpainter(width=8, prior=2.0), observed[None], mask[None])[0]
+    w = np.exp([0.0, 0.0, 2.0]) / np.exp([0.0, 0.0, 2.0]).sum()
+    np.testing.assert_allclose(favoured[mask], np.clip(fills[mask] @ w, 0, 1), atol=1e-5)
+
+
+def test_masked_log_mse_is_the_mean_log_error_inside_the_holes():
+    rng = np.random.default_rng(0)
+    clean, pred = rng.random((3, 8, 8, 1)).astype(np.float32), rng.random((3, 8, 8, 1)).astype(np.float32)
+    mask = (rng.random((3, 8, 8, 1)) < 0.3).astype(np.float32)
+    target = np.concatenate([clean, mask], axis=-1)
+    expected = np.mean([np.log(np.sum(m * (p - c) ** 2) / np.sum(m) + 1e-5) for c, p, m in zip(clean, pred, mask)])
+    assert float(restore.masked_log_mse(target, pred)) == pytest.approx(expected, rel=1e-4)
+    pred_outside = np.where(mask > 0, clean, 0.0).astype(np.float32)  # errors only outside the holes: ignored
+    assert float(restore.masked_log_mse(target, pred_outside)) == pytest.approx(np.log(1e-5), rel=1e-4)
+
+
+def test_inpaint_weights_are_a_distribution(camera_crop):
+    mask = degrade.box_mask(camera_crop.shape, 2, 16, seed=0)
+    weights = restore.inpaint_weights(degrade.apply_mask(camera_crop, mask), mask)
+    assert weights.shape == (*camera_crop.shape, 3)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    assert weights.min() >= 0
+
+
 @pytest.mark.parametrize("name", sorted(restore.SHIPPED))
 def test_checkpoint_integrity(name, tmp_path, monkeypatch):
     entry = checkpoints.manifest()[name]
@@ -84,7 +130,8 @@ def test_wrong_architecture_is_reported():
 
 @pytest.mark.parametrize("task", ["denoise", "inpaint"])
 def test_short_training_lowers_validation_loss(task):
-    model = restore.build_inpainter(width=16) if task == "inpaint" else restore.build_denoiser(4, 16)
+    # the inpainter starts from the plain mean of its three fills and must learn which to trust
+    model = restore.build_inpainter(width=16, prior=0.0) if task == "inpaint" else restore.build_denoiser(4, 16)
     train, val = restore.split_photos()
     before = restore.validation_psnr(model, task, val, n=8, patch=32)
     history = restore.train_model(model, task, train, steps=40, batch_size=8, patch=32, lr=2e-3)
