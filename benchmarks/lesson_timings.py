@@ -24,18 +24,32 @@ RESULTS = ROOT / "benchmarks" / "results" / "lesson_timings.json"
 
 
 def time_lesson(path: Path, quick: bool) -> float:
+    """Run every code cell of the solved lesson in a fresh kernel (cwd ``lessons/``); return the wall time.
+
+    Cells are sent one by one with ``jupyter_client``'s ``execute_interactive``, which polls the
+    kernel's channels in short intervals: ``nbclient`` can block for good on a cell that opens
+    ipywidgets (jupyter/nbclient#312), and every lesson has widget cells.
+    """
     import nbformat
-    from nbclient import NotebookClient
+    from jupyter_client.manager import start_new_kernel
 
     with tempfile.TemporaryDirectory() as tmp:
         solved = Path(tmp) / path.name
         solve_notebook(path, solved)
-        nb = nbformat.read(solved, as_version=4)
-        os.environ["COURSE_QUICK"] = "1" if quick else "0"
+        cells = [c.source for c in nbformat.read(solved, as_version=4).cells if c.cell_type == "code"]
+    env = os.environ | {"COURSE_QUICK": "1" if quick else "0"}
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(path.parent), env=env)
+    try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-                       ).execute()
+        for i, source in enumerate(cells):
+            reply = kc.execute_interactive(source, timeout=1800, output_hook=lambda _msg: None)
+            content = reply["content"]
+            if content["status"] != "ok":
+                raise RuntimeError(f"{path.name}, code cell {i}: {content.get('ename')}: {content.get('evalue')}")
         return time.perf_counter() - start
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 def main() -> None:
