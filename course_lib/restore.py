@@ -194,16 +194,21 @@ def denoise_batch(model, noisy: np.ndarray, sigma) -> np.ndarray:
     return np.asarray(out)[:, :h, :w, 0]
 
 
+def _opencv_fill(image: np.ndarray, mask: np.ndarray, flag: int, radius: int = 3) -> np.ndarray:
+    """``cv2.inpaint`` of a float image (as 8-bit) with ``flag``: the float32 result for the whole image."""
+    import cv2
+
+    as_uint8 = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    return cv2.inpaint(as_uint8, mask.astype(np.uint8), radius, flag).astype(np.float32) / 255
+
+
 def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
     """OpenCV's Telea inpainting (``cv2.INPAINT_TELEA``) of a float image; True in ``mask`` = missing."""
     import cv2
 
     image = check_image(image, ndim=(2,), min_size=1)
     mask = check_mask(mask, image.shape)
-
-    as_uint8 = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    filled = cv2.inpaint(as_uint8, mask.astype(np.uint8), radius, cv2.INPAINT_TELEA).astype(np.float32) / 255
-    return np.where(mask, filled, image).astype(np.float32)
+    return np.where(mask, _opencv_fill(image, mask, cv2.INPAINT_TELEA, radius), image).astype(np.float32)
 
 
 def classical_fills(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -215,11 +220,16 @@ def classical_fills(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     image = check_image(image, ndim=(2,), min_size=1)
     mask = check_mask(mask, image.shape)
     observed = np.where(mask, 0, image).astype(np.float32)
-    as_uint8, holes = np.round(observed * 255).astype(np.uint8), mask.astype(np.uint8)
-    fills = [cv2.inpaint(as_uint8, holes, 3, cv2.INPAINT_TELEA) / 255,
-             cv2.inpaint(as_uint8, holes, 3, cv2.INPAINT_NS) / 255,
+    fills = [_opencv_fill(observed, mask, cv2.INPAINT_TELEA), _opencv_fill(observed, mask, cv2.INPAINT_NS),
              np.clip(inpaint_biharmonic(observed, mask), 0, 1) if mask.any() else observed]
     return np.stack([np.where(mask, f, image) for f in fills], axis=-1).astype(np.float32)
+
+
+def _inpainter_inputs(images: np.ndarray, masks: np.ndarray) -> tuple[list[np.ndarray], int, int]:
+    """The inpainter's inputs ``[fills (N, H', W', 3), mask (N, H', W', 1)]`` padded to even sizes, and H, W."""
+    fills, h, w = _pad_even(np.stack([classical_fills(im, m) for im, m in zip(images, masks)]))
+    mask_f, _, _ = _pad_even(np.asarray(masks, np.float32))
+    return [fills, mask_f[..., None]], h, w
 
 
 def inpaint_batch(model, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -227,10 +237,8 @@ def inpaint_batch(model, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
     images = check_batch(images, "images")
     if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != images.shape:
         raise ValueError(f"masks must be a boolean array of shape {images.shape} (True = missing pixel)")
-    fills = np.stack([classical_fills(im, m) for im, m in zip(images, masks)])
-    fills, h, w = _pad_even(fills)
-    mask_f, _, _ = _pad_even(np.asarray(masks, np.float32))
-    out = np.asarray(model([fills, mask_f[..., None]], training=False))[:, :h, :w, 0]
+    inputs, h, w = _inpainter_inputs(images, masks)
+    out = np.asarray(model(inputs, training=False))[:, :h, :w, 0]
     return np.where(masks, np.clip(out, 0, 1), images).astype(np.float32)
 
 
@@ -429,9 +437,8 @@ def inpaint_weights(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     mask = check_mask(mask, image.shape)
     model = load_restorer("inpainter")
     weights = keras.Model(model.inputs, model.get_layer("weights").output)
-    fills, h, w = _pad_even(classical_fills(image, mask)[None])
-    mask_f, _, _ = _pad_even(mask[None].astype(np.float32))
-    return np.asarray(weights([fills, mask_f[..., None]], training=False))[0, :h, :w]
+    inputs, h, w = _inpainter_inputs(image[None], mask[None])
+    return np.asarray(weights(inputs, training=False))[0, :h, :w]
 
 
 def cnn_upscale(image: np.ndarray) -> np.ndarray:

@@ -371,9 +371,10 @@ crop = test["camera"][180:308, 180:308]
 masks = {"strokes": degrade.stroke_mask(crop.shape, 3, 5, seed=3), "boxes": degrade.box_mask(crop.shape, 4, 16, seed=3)}
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.2))
 for j, (kind, mask) in enumerate(masks.items()):
-    weights = restore.inpaint_weights(degrade.apply_mask(crop, mask), mask)
+    observed = degrade.apply_mask(crop, mask)
+    weights = restore.inpaint_weights(observed, mask)
     shown = np.where(mask[..., None], weights, 0.15 * crop[..., None])
-    axes[2 * j].imshow(restore.cnn_inpaint(degrade.apply_mask(crop, mask), mask), cmap="gray", vmin=0, vmax=1)
+    axes[2 * j].imshow(restore.cnn_inpaint(observed, mask), cmap="gray", vmin=0, vmax=1)
     axes[2 * j].set_title(f"{kind}: cnn result", fontsize=9)
     axes[2 * j + 1].imshow(shown)
     mean_w = weights[mask].mean(axis=0)
