@@ -88,7 +88,7 @@ def sigma_01(sigma_255):
 
 
 # %%
-check("00.sigma", sigma_01)
+sigma_01 = check("00.sigma", sigma_01)
 # reveal("00.sigma")   # uncomment to see a solution
 
 # %% [markdown]
@@ -175,7 +175,7 @@ def psnr_by_hand(clean, estimate):
 
 
 # %%
-check("00.psnr", psnr_by_hand)
+psnr_by_hand = check("00.psnr", psnr_by_hand)
 # reveal("00.psnr")
 
 # %% [markdown]
@@ -190,7 +190,7 @@ def predicted_noisy_psnr(sigma):
 
 
 # %% tags=["rerun"]
-check("00.predict", predicted_noisy_psnr)
+predicted_noisy_psnr = check("00.predict", predicted_noisy_psnr)
 print(f"{'σ (0-255)':>10} {'predicted':>10} {'measured':>10} {'measured, unclipped':>20}")
 for s255 in (5, 15, 25, 50, 100):
     sigma = s255 / 255
@@ -255,7 +255,7 @@ def inpainting_operator(image, mask):
 
 
 # %%
-check("00.inpaint", inpainting_operator)
+inpainting_operator = check("00.inpaint", inpainting_operator)
 # reveal("00.inpaint")
 
 # %% [markdown]

@@ -97,7 +97,7 @@ def optimal_discriminator(p_data, p_g):
 
 
 # %%
-check("01.dstar", optimal_discriminator)
+optimal_discriminator = check("01.dstar", optimal_discriminator)
 # reveal("01.dstar")   # uncomment to see a solution
 
 x = np.linspace(-5, 5, 401)
@@ -154,7 +154,7 @@ def g_loss_ns_by_hand(fake_logits):
 
 
 # %%
-check("01.nonsat", g_loss_ns_by_hand)
+g_loss_ns_by_hand = check("01.nonsat", g_loss_ns_by_hand)
 # reveal("01.nonsat")
 
 # %% [markdown]
@@ -342,7 +342,7 @@ def kid_by_hand(x, y):
 
 
 # %%
-check("01.kid", kid_by_hand)
+kid_by_hand = check("01.kid", kid_by_hand)
 # reveal("01.kid")
 
 # %% [markdown]
@@ -455,7 +455,7 @@ def diagnose(confident_share, class_shares):
 
 
 # %%
-check("01.diagnose", diagnose)
+diagnose = check("01.diagnose", diagnose)
 # reveal("01.diagnose")
 for name, s in {"glyph DCGAN": gan_scores, "article pattern": article}.items():
     print(f"{name:<22} → {diagnose(s['confident_share'], s['class_shares'])}")

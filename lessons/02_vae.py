@@ -253,7 +253,7 @@ def kl_diag_gaussian(mu, logvar):
 
 
 # %%
-check("02.kl", kl_diag_gaussian)
+kl_diag_gaussian = check("02.kl", kl_diag_gaussian)
 # reveal("02.kl")   # uncomment to see a solution
 
 # %% [markdown]
@@ -268,7 +268,7 @@ def reparameterize_by_hand(mu, logvar, eps):
 
 
 # %%
-check("02.reparam", reparameterize_by_hand)
+reparameterize_by_hand = check("02.reparam", reparameterize_by_hand)
 # reveal("02.reparam")
 
 # %% [markdown]
@@ -283,7 +283,7 @@ def log_likelihood_by_hand(log_probs, images):
 
 
 # %%
-check("02.loglik", log_likelihood_by_hand)
+log_likelihood_by_hand = check("02.loglik", log_likelihood_by_hand)
 # reveal("02.loglik")
 
 # %% [markdown]
@@ -403,7 +403,7 @@ def beta_to_zero():
 
 
 # %%
-check("02.beta", beta_to_zero)
+beta_to_zero = check("02.beta", beta_to_zero)
 # reveal("02.beta")
 
 # %%

@@ -235,7 +235,7 @@ def hard_threshold_by_hand(spectra, threshold):
 
 
 # %%
-check("03.threshold", hard_threshold_by_hand)
+hard_threshold_by_hand = check("03.threshold", hard_threshold_by_hand)
 # reveal("03.threshold")   # uncomment to see a solution
 
 # %% [markdown]
@@ -257,7 +257,7 @@ def step1_weight(sigma, n_kept):
 
 
 # %%
-check("03.weight", step1_weight)
+step1_weight = check("03.weight", step1_weight)
 # reveal("03.weight")
 
 # %% [markdown]
@@ -308,7 +308,7 @@ def wiener_shrinkage(pilot_spectra, sigma):
 
 
 # %%
-check("03.wiener", wiener_shrinkage)
+wiener_shrinkage = check("03.wiener", wiener_shrinkage)
 # reveal("03.wiener")
 
 # %% [markdown]
@@ -327,7 +327,7 @@ def why_step2():
 
 
 # %%
-check("03.why", why_step2)
+why_step2 = check("03.why", why_step2)
 # reveal("03.why")
 final = bm3d.bm3d_step2(noisy, basic, sigma)
 residual = float(np.std(basic - crop))   # claim C, given every advantage: the true std of step 1's error

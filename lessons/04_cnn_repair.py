@@ -126,7 +126,7 @@ def receptive_field(n_convs, kernel=3, downsample=1):
 
 
 # %%
-check("04.receptive", receptive_field)
+receptive_field = check("04.receptive", receptive_field)
 # reveal("04.receptive")
 depth = restore.SHIPPED["denoiser"]["depth"]
 print(f"DnCNN (17 layers, full resolution): {receptive_field(17)} px; "
@@ -165,7 +165,7 @@ def residual_loss(noisy, clean, predicted_noise):
 
 
 # %% tags=["rerun"]
-check("04.residual", residual_loss)
+residual_loss = check("04.residual", residual_loss)
 (noisy_batch, sigma_batch), clean_batch = restore.make_batch("denoise", val_images, 8, 48, np.random.default_rng(1))
 estimate = np.asarray(shipped([noisy_batch, sigma_batch]))
 print(f"MSE(estimate, clean) = {np.mean((estimate - clean_batch) ** 2):.6f}; "
@@ -255,7 +255,7 @@ def first_sigma_not_won(table):
 
 
 # %%
-check("04.crossover", first_sigma_not_won)
+first_sigma_not_won = check("04.crossover", first_sigma_not_won)
 measured = {s: (float(np.mean(psnrs["cnn (σ given)"][s])), float(np.mean(psnrs["bm3d"][s]))) for s in sigmas}
 print("measured (cnn, bm3d):", {s: tuple(round(v, 2) for v in pair) for s, pair in measured.items()})
 print("first σ where the CNN does not beat BM3D:", first_sigma_not_won(measured))

@@ -170,7 +170,7 @@ def freeze_first_layers(model, k):
 
 
 # %%
-check("05.freeze", freeze_first_layers)
+freeze_first_layers = check("05.freeze", freeze_first_layers)
 # reveal("05.freeze")
 _, discriminator = gan.load_gan_glyphs()
 freeze_first_layers(discriminator, 1)
@@ -277,7 +277,7 @@ def winner(table, n, higher_is_better=True):
 # %%
 from collections import Counter
 
-check("05.winner", winner)
+winner = check("05.winner", winner)
 for name, exp in (("faces", restoration["experiments"]["faces"]), ("poisson", restoration["experiments"]["poisson"]),
                   ("gan", gan_exp), ("vae", vae_exp)):
     counts = Counter(r["n_target"] for r in exp["table"])
@@ -297,7 +297,7 @@ def paired_effect(a, b):
 
 
 # %%
-check("05.effect", paired_effect)
+paired_effect = check("05.effect", paired_effect)
 
 
 def arm(records, strategy, n, metric):

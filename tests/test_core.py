@@ -43,22 +43,68 @@ def test_run_steps_stops_cleanly_on_ctrl_c(capsys):
 
 @pytest.mark.parametrize("ex", exercises.all_exercises(), ids=lambda e: e.id)
 def test_every_exercise_accepts_its_solution_and_rejects_a_wrong_answer(ex, capsys):
-    exercises.check(ex.id, ex.solution)
+    assert exercises.check(ex.id, ex.solution) is ex.solution  # a right answer is returned unchanged
     assert "correct" in capsys.readouterr().out
     with pytest.raises(AssertionError):
+        exercises.check(ex.id, ex.wrong)
+    with pytest.raises(exercises.ExerciseError):
         exercises.check(ex.id, ex.wrong)
     assert f"def {ex.answer}" in exercises.solution_source(ex.id) or ex.answer in exercises.solution_source(ex.id)
 
 
-def test_unfilled_exercise_gives_a_hint():
-    with pytest.raises(AssertionError, match="replace the `...`"):
-        exercises.check("00.sigma", ...)
+def _stub_plain(sigma_255):
+    ...  # your code here
 
-    def stub(sigma_255):
-        ...
 
-    with pytest.raises(AssertionError, match="return nothing"):
-        exercises.check("00.sigma", stub)
+def _stub_docstring(sigma_255):
+    """Convert."""
+    pass
+
+
+def _stub_raises(sigma_255):
+    raise NotImplementedError("your code here")
+
+
+def _stub_returns_set():
+    return {...}  # your letters here
+
+
+_stub_made_by_exec = {}
+exec("def stub(sigma_255):\n    return ...\n", _stub_made_by_exec)  # no source for inspect: detected when run
+
+
+@pytest.mark.parametrize("stub", [..., None, _stub_plain, _stub_docstring, _stub_raises, _stub_made_by_exec["stub"]],
+                         ids=["ellipsis", "none", "body ...", "docstring+pass", "NotImplementedError", "returns ..."])
+def test_unattempted_exercise_prints_a_note_and_returns_the_reference_solution(stub, capsys):
+    ex = exercises.get("00.sigma")
+    used = exercises.check("00.sigma", stub)  # must not raise
+    out = capsys.readouterr().out
+    assert used is ex.solution and used(25) == pytest.approx(25 / 255)
+    assert "not attempted yet" in out and 'reveal("00.sigma")' in out and "reference solution" in out
+
+
+def test_unattempted_choice_exercise_is_not_an_error(capsys):
+    ex = exercises.get("03.why")
+    assert exercises.check("03.why", _stub_returns_set) is ex.solution
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_wrong_answer_raises_a_hint_without_library_frames():
+    def broken(sigma_255):
+        return sigma_255 / 256
+
+    with pytest.raises(exercises.ExerciseError, match="Hint") as info:
+        exercises.check("00.sigma", broken)
+    shown = info.value._render_traceback_()  # what IPython prints instead of a traceback
+    assert "Exercise 00.sigma" in shown[0] and not any("File " in line or ".py" in line for line in shown)
+
+
+def test_a_function_that_returns_nothing_is_wrong_not_unattempted():
+    def forgot_return(sigma_255):
+        sigma_255 / 255
+
+    with pytest.raises(exercises.ExerciseError, match="return nothing"):
+        exercises.check("00.sigma", forgot_return)
     with pytest.raises(KeyError):
         exercises.get("99.nothing")
 

@@ -1,14 +1,25 @@
-"""Auto-checked exercises: ``check(id, answer)`` and ``reveal(id)``.
+"""Auto-checked exercises: ``answer = check(id, answer)`` and ``reveal(id)``.
 
 Each lesson's exercises live in a module of this package (``l00_concepts``, ``l03_bm3d``, ...)
-and register themselves with :func:`exercise`.  A check *raises* ``AssertionError`` with a hint
-when the answer is wrong, so a wrong answer can fail a test; a right one prints a short
-confirmation.  The reference solution of each exercise is a plain function whose source
-:func:`reveal` prints and which the test suite puts in place of the learner's cell.
+and register themselves with :func:`exercise`. A lesson checks an answer with
+``psnr_by_hand = check("00.psnr", psnr_by_hand)``; :func:`check` returns the function the rest of
+the lesson should use:
+
+- a right answer prints a short confirmation and is returned unchanged;
+- an answer not attempted yet (the ``...`` stub, a function whose body is still ``...``, that
+  returns ``...`` or raises ``NotImplementedError``) prints a friendly note and returns the
+  reference solution, so that *Run All* reaches the end of the lesson;
+- a wrong answer raises :class:`ExerciseError` (an ``AssertionError``) with a hint. IPython shows
+  only the hint, without library frames in the traceback.
+
+The reference solution of each exercise is a plain function whose source :func:`reveal` prints and
+which the test suite puts in place of the learner's cell.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -17,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Exercise", "exercise", "check", "reveal", "solution_source", "get", "all_exercises", "close"]
+__all__ = ["Exercise", "ExerciseError", "exercise", "check", "reveal", "solution_source", "get", "all_exercises",
+           "close", "is_stub"]
 
 
 @dataclass(frozen=True)
@@ -70,21 +82,128 @@ def all_exercises() -> list[Exercise]:
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
 
 
-def check(id: str, answer: Any) -> None:
-    """Check the learner's ``answer`` to exercise ``id``; raise ``AssertionError`` with a hint if wrong."""
-    ex = get(id)
+class ExerciseError(AssertionError):
+    """A wrong answer to an exercise. IPython shows its hint alone, without a traceback of library code."""
+
+    def _render_traceback_(self) -> list[str]:  # honoured by IPython's InteractiveShell.showtraceback
+        return [f"\x1b[1;31m✗ {line}\x1b[0m" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
+class _NotAttempted(Exception):
+    """Raised inside :func:`check` when the learner's function is still a stub."""
+
+
+def _is_placeholder_value(node: ast.AST | None) -> bool:
+    if node is None:
+        return True
+    if isinstance(node, ast.Constant):
+        return node.value is Ellipsis or node.value is None
+    if isinstance(node, (ast.Set, ast.List, ast.Tuple)):
+        return all(_is_placeholder_value(item) for item in node.elts)
+    return False
+
+
+def _is_placeholder(stmt: ast.stmt) -> bool:
+    """``...``, ``pass``, ``return ...``, ``return {...}`` or ``raise NotImplementedError``."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value.value if isinstance(stmt.value, ast.Constant) else None
+        return value is Ellipsis or isinstance(value, str)
+    if isinstance(stmt, ast.Return):
+        return _is_placeholder_value(stmt.value)
+    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    return False
+
+
+def is_stub(answer: Any) -> bool:
+    """Whether ``answer`` is still the exercise's stub: ``...``, ``None``, or a function whose body is a placeholder."""
     if answer is Ellipsis or answer is None:
-        raise AssertionError(f"Exercise {id}: replace the `...` with your answer first, then run this cell again.")
+        return True
+    if not inspect.isfunction(answer):
+        return False
     try:
-        message = ex.verify(answer)
-    except NotImplementedError:
-        raise AssertionError(f"Exercise {id}: your function still raises NotImplementedError — fill it in.") from None
-    except (TypeError, ValueError, AttributeError) as error:
-        raise AssertionError(
-            f"Exercise {id}: your answer failed with {type(error).__name__}: {error}. "
-            "Does it still contain `...`, or return nothing?"
+        tree = ast.parse(textwrap.dedent(inspect.getsource(answer)))
+    except (OSError, TypeError, SyntaxError):  # no source (e.g. made by exec): decided when it runs
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return all(_is_placeholder(stmt) for stmt in node.body)
+
+
+def _contains_ellipsis(value: Any) -> bool:
+    if value is Ellipsis:
+        return True
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return any(item is Ellipsis for item in value)
+    return False
+
+
+def _guarded(fn: Callable) -> Callable:
+    """``fn``, raising :class:`_NotAttempted` where it raises ``NotImplementedError`` or returns ``...``."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+        except NotImplementedError:
+            raise _NotAttempted from None
+        if _contains_ellipsis(result):
+            raise _NotAttempted
+        return result
+
+    return guarded
+
+
+def _not_attempted(ex: Exercise) -> Callable:
+    print(f"○ Exercise {ex.id} ({ex.title}): not attempted yet — fill in the cell above and run both cells again, "
+          f"or run reveal(\"{ex.id}\") to see a solution.\n"
+          f"  Meanwhile `{ex.answer}` is the course's reference solution, so the cells below still run.")
+    return ex.solution
+
+
+def check(id: str, answer: Any) -> Any:
+    """Check the learner's ``answer`` to exercise ``id`` and return what the rest of the lesson should use.
+
+    Parameters
+    ----------
+    id : str
+        The exercise id, e.g. ``"00.psnr"``.
+    answer : callable or Ellipsis
+        The learner's function (or the ``...`` stub).
+
+    Returns
+    -------
+    callable
+        ``answer`` itself when it is right (a confirmation is printed); the reference solution when
+        the exercise is not attempted yet (a note says so).
+
+    Raises
+    ------
+    ExerciseError
+        (an ``AssertionError``) when the answer is wrong, with a hint; IPython shows the hint only.
+    KeyError
+        If there is no exercise ``id``.
+    """
+    ex = get(id)
+    if is_stub(answer):
+        return _not_attempted(ex)
+    try:
+        message = ex.verify(_guarded(answer) if callable(answer) else answer)
+    except _NotAttempted:
+        return _not_attempted(ex)
+    except AssertionError as error:
+        raise ExerciseError(f"Exercise {id} ({ex.title}): not yet right.\n{error}") from None
+    except Exception as error:  # noqa: BLE001 - any failure of the learner's code becomes a hint
+        raise ExerciseError(
+            f"Exercise {id} ({ex.title}): your answer failed with {type(error).__name__}: {error}\n"
+            "Does it still contain `...`, or return nothing? Run it by itself on a small input to see the error."
         ) from None
     print(f"✓ Exercise {id} ({ex.title}): correct. {message}".rstrip())
+    return answer
 
 
 def solution_source(id: str) -> str:
