@@ -82,7 +82,7 @@ def numpydoc_problems() -> list[str]:
             continue
         if inspect.isclass(obj):
             init = vars(obj).get("__init__")
-            fields = getattr(obj, "__dataclass_fields__", None)
+            fields = getattr(obj, "__dataclass_fields__", None) or getattr(obj, "_fields", None)  # NamedTuple
             if (fields or (init is not None and _takes_parameters(init))) and not _has_section(
                 doc, "Parameters", "Attributes"
             ):
