@@ -83,7 +83,23 @@ class StageParams:
 
 @dataclass(frozen=True)
 class BM3DProfile:
-    """Both steps' parameters and the hard threshold :math:`\\lambda_{3D}` of step 1."""
+    r"""Both steps' parameters and the hard threshold :math:`\lambda_{3D}` of step 1.
+
+    Attributes
+    ----------
+    name : str
+        ``"normal"`` (the paper's σ ≤ 40 set) or ``"high-noise"`` (its σ > 40 set).
+    hard : StageParams
+        Parameters of step 1 (hard thresholding).
+    wiener : StageParams
+        Parameters of step 2 (Wiener filtering).
+    lambda_3d : float
+        :math:`\lambda_{3D}`, the hard threshold of step 1 in units of σ (2.7 in the paper for σ ≤ 40).
+
+    References
+    ----------
+    Dabov et al. 2007, Sec. VI (see the module docstring).
+    """
 
     name: str
     hard: StageParams
@@ -115,6 +131,31 @@ def bm3d_profile(sigma: float, profile: str = "normal") -> BM3DProfile:
     ``"normal"`` uses the paper's σ ≤ 40 parameters at every σ (what the authors' current code does);
     ``"paper"`` switches to the paper's σ > 40 profile above σ = 40/255, as the 2007 paper did.
     The lesson measures both: at σ = 50 the σ > 40 profile is the weaker one.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise standard deviation in (0, 1] (0-1 image scale; σ = 25/255 for the classic "σ = 25").
+    profile : {"normal", "paper"}
+        Which parameter set to use.
+
+    Returns
+    -------
+    BM3DProfile
+        :data:`NORMAL` or :data:`HIGH_NOISE`.
+
+    Raises
+    ------
+    TypeError
+        If ``sigma`` is not a real number.
+    ValueError
+        If ``sigma`` is not in (0, 1] (the message suggests ``sigma/255`` for values on the 0-255 scale) or
+        ``profile`` is not one of the two names.
+
+    Examples
+    --------
+    >>> bm3d_profile(25 / 255).name, bm3d_profile(50 / 255, "paper").name
+    ('normal', 'high-noise')
     """
     sigma = check_range(sigma, "sigma", 0.0, 1.0, lo_open=True, hint=_sigma_hint(sigma))
     check_choice(profile, "profile", PROFILES)
@@ -134,7 +175,24 @@ def _sigma_hint(sigma: object) -> str:
 # ---------------------------------------------------------------------------------------------------------------------
 @functools.cache
 def dct_matrix(n: int) -> np.ndarray:
-    """Orthonormal DCT-II matrix ``D`` (n x n): ``D @ x`` is ``scipy.fft.dct(x, norm="ortho")``."""
+    """Orthonormal DCT-II matrix ``D`` (n x n): ``D @ x`` is ``scipy.fft.dct(x, norm="ortho")``.
+
+    Parameters
+    ----------
+    n : int
+        Transform size (≥ 1), e.g. the block side :math:`N_1`.
+
+    Returns
+    -------
+    ndarray, shape (n, n), float64
+        Read-only (cached and shared): copy before editing.
+
+    Examples
+    --------
+    >>> d = dct_matrix(8)
+    >>> bool(np.allclose(d @ d.T, np.eye(8)))
+    True
+    """
     k, i = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     d = np.sqrt(2.0 / n) * np.cos(np.pi * (2 * i + 1) * k / (2 * n))
     d[0] /= np.sqrt(2.0)
@@ -155,6 +213,32 @@ def bior15_matrix(n: int = 8) -> np.ndarray:
     mode="periodization")``.  The wavelet is biorthogonal, not orthogonal: the rows are not perpendicular, so
     the inverse is ``np.linalg.inv`` rather than the transpose.  Unit-norm rows give every coefficient of
     white noise the variance σ², which is what the threshold λ·σ assumes.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples, a power of two ≥ 2 (the block side, 8 in step 1).
+
+    Returns
+    -------
+    ndarray, shape (n, n), float64
+        Read-only (cached and shared).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a power of two ≥ 2.
+
+    References
+    ----------
+    A. Cohen, I. Daubechies and J.-C. Feauveau, "Biorthogonal bases of compactly supported wavelets",
+    Comm. Pure Appl. Math. 45(5):485-560, 1992; the taps are those of ``pywt.Wavelet("bior1.5")``.
+
+    Examples
+    --------
+    >>> t = bior15_matrix(8)
+    >>> t.shape, bool(np.allclose(np.linalg.norm(t, axis=1), 1.0))
+    ((8, 8), True)
     """
     if n < 2 or n & (n - 1):
         raise ValueError(f"n must be a power of two ≥ 2 for the bior1.5 wavelet; got {n}")
@@ -175,7 +259,29 @@ def bior15_matrix(n: int = 8) -> np.ndarray:
 
 @functools.cache
 def haar_matrix(n: int) -> np.ndarray:
-    """Orthonormal Haar matrix (n x n, n a power of two): row 0 is the mean (DC), the others differences."""
+    """Orthonormal Haar matrix (n x n, n a power of two): row 0 is the mean (DC), the others differences.
+
+    Parameters
+    ----------
+    n : int
+        Group size, a power of two ≥ 1 (1, 2, 4, ...).
+
+    Returns
+    -------
+    ndarray, shape (n, n), float64
+        Read-only (cached and shared).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a power of two ≥ 1.
+
+    Examples
+    --------
+    >>> haar_matrix(2) * np.sqrt(2)
+    array([[ 1.,  1.],
+           [ 1., -1.]])
+    """
     if n < 1 or n & (n - 1):
         raise ValueError(f"group size must be a power of two (1, 2, 4, ...) for the Haar transform; got {n}")
     h = np.ones((1, 1))
@@ -186,14 +292,50 @@ def haar_matrix(n: int) -> np.ndarray:
 
 @functools.cache
 def transform_matrix(name: str, n: int) -> np.ndarray:
-    """The 1-D transform matrix ``"dct"`` or ``"bior1.5"`` of size n (apply it on both sides for 2-D)."""
+    """The 1-D transform matrix ``"dct"`` or ``"bior1.5"`` of size n (apply it on both sides for 2-D).
+
+    Parameters
+    ----------
+    name : {"dct", "bior1.5"}
+        Which transform: :func:`dct_matrix` or :func:`bior15_matrix`.
+    n : int
+        Transform size (a power of two ≥ 2 for ``"bior1.5"``).
+
+    Returns
+    -------
+    ndarray, shape (n, n), float64
+        Read-only (cached and shared).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown, or ``n`` is not a power of two for ``"bior1.5"``.
+    """
     check_choice(name, "transform", ("dct", "bior1.5"))
     return dct_matrix(n) if name == "dct" else bior15_matrix(n)
 
 
 @functools.cache
 def kaiser_window(n: int, beta: float = 2.0) -> np.ndarray:
-    """2-D Kaiser window (outer product of ``np.kaiser(n, beta)``): aggregation trusts block centres more."""
+    """2-D Kaiser window (outer product of ``np.kaiser(n, beta)``): aggregation trusts block centres more.
+
+    Parameters
+    ----------
+    n : int
+        Block side in pixels.
+    beta : float
+        Shape parameter β of the Kaiser window (2.0 in the paper; 0 gives a flat window).
+
+    Returns
+    -------
+    ndarray, shape (n, n), float64
+        Weights in (0, 1], largest at the centre; read-only (cached and shared).
+
+    Examples
+    --------
+    >>> kaiser_window(8).shape
+    (8, 8)
+    """
     w = np.kaiser(n, beta)
     return _read_only(np.outer(w, w))
 
@@ -219,6 +361,17 @@ class Groups(NamedTuple):
 
     ``positions[i, :sizes[i]]`` are the top-left corners ``(y, x)`` of group ``i``, closest first (the reference
     block itself is first); ``distances`` are the mean squared differences per pixel (0-1 scale).
+
+    Attributes
+    ----------
+    refs : ndarray, shape (R, 2), int
+        Top-left corners ``(y, x)`` of the R reference blocks, in pixels.
+    positions : ndarray, shape (R, N2, 2), int
+        The N2 closest blocks of each reference block, closest first.
+    distances : ndarray, shape (R, N2), float32
+        Their distances to the reference block (mean squared difference per pixel, in the image's units squared).
+    sizes : ndarray, shape (R,), int64
+        Group sizes: how many blocks pass ``tau``, rounded down to a power of two (≥ 1).
     """
 
     refs: np.ndarray       # (R, 2) top-left corners of the reference blocks
@@ -228,7 +381,27 @@ class Groups(NamedTuple):
 
 
 def reference_positions(length: int, block_size: int, step: int) -> np.ndarray:
-    """Start of every reference block along one axis: 0, step, 2·step, … plus the last block, so borders count."""
+    """Start of every reference block along one axis: 0, step, 2·step, … plus the last block, so borders count.
+
+    Parameters
+    ----------
+    length : int
+        Image height or width in pixels (≥ ``block_size``).
+    block_size : int
+        Block side :math:`N_1` in pixels.
+    step : int
+        :math:`N_{step}`, pixels between neighbouring reference blocks (≥ 1).
+
+    Returns
+    -------
+    ndarray, shape (m,), int
+        Increasing start indices; the last one is ``length - block_size``.
+
+    Examples
+    --------
+    >>> reference_positions(11, 4, 3)
+    array([0, 3, 6, 7])
+    """
     starts = np.arange(0, length - block_size + 1, step)
     return starts if starts[-1] == length - block_size else np.append(starts, length - block_size)
 
@@ -248,10 +421,22 @@ def block_distances(image: np.ndarray, ys: np.ndarray, xs: np.ndarray, block_siz
     Vectorised per vertical displacement: for one ``dy`` the squared differences for *all* ``dx`` form one
     array, and box sums over ``block_size`` rows and columns turn them into the distances of all blocks at once.
 
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Image to match on (any finite values; not validated here -- :func:`match_blocks` does).
+    ys, xs : ndarray, shape (m,) and (n,), int
+        Increasing top-left rows and columns of the reference blocks (in pixels, within the image).
+    block_size : int
+        Block side :math:`N_1` in pixels.
+    window : int
+        Side :math:`N_S` of the (odd) square search window in pixels.
+
     Returns
     -------
-    ndarray, shape (len(ys), len(xs), window, window)
-        ``d[i, j, dy + r, dx + r]``; ``inf`` where the displaced block would leave the image.
+    ndarray, shape (len(ys), len(xs), window, window), float32
+        ``d[i, j, dy + r, dx + r]`` with ``r = window // 2``, in the image's units squared per pixel; ``inf``
+        where the displaced block would leave the image.
     """
     h, w = image.shape
     b, r = block_size, window // 2
@@ -286,6 +471,26 @@ def prefiltered_distances(image: np.ndarray, ys: np.ndarray, xs: np.ndarray, blo
     coefficients below ``threshold`` (= λ2D·σ).  Used by the paper's σ > 40 profile: at high noise the coarse
     pre-filter keeps noise from deciding which blocks look alike.  Computed as
     :math:`\|a\|^2 + \|b\|^2 - 2\langle a, b\rangle`, with one matrix product per column of reference blocks.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Image to match on (not validated here -- :func:`match_blocks` does).
+    ys, xs : ndarray, shape (m,) and (n,), int
+        Increasing top-left rows and columns of the reference blocks, in pixels.
+    block_size : int
+        Block side :math:`N_1` in pixels.
+    window : int
+        Side :math:`N_S` of the (odd) square search window in pixels.
+    transform : {"dct", "bior1.5"}
+        The 2-D block transform :math:`T_{2D}`.
+    threshold : float
+        Coefficients with magnitude below it are zeroed (λ2D·σ, image units).
+
+    Returns
+    -------
+    ndarray, shape (len(ys), len(xs), window, window), float32
+        Distances ≥ 0 per pixel, ``inf`` where the displaced block would leave the image.
     """
     h, w = image.shape
     b, r = block_size, window // 2
@@ -311,7 +516,7 @@ def prefiltered_distances(image: np.ndarray, ys: np.ndarray, xs: np.ndarray, blo
 
 
 def matching_threshold(tau_match: float, value_range: float = 1.0) -> float:
-    """The paper's τ_match (0-255 units, per pixel) as a threshold for :func:`match_blocks` on a 0-1 image.
+    r"""The paper's τ_match (0-255 units, per pixel) as a threshold for :func:`match_blocks` on a 0-1 image.
 
     ``tau_match / 255²`` -- times ``value_range²`` where step 1 passes the value range (max - min) of the noisy
     image, as the authors' implementation does (the ``bm3d``/``bm4d`` packages multiply the threshold by it).
@@ -319,6 +524,23 @@ def matching_threshold(tau_match: float, value_range: float = 1.0) -> float:
     σ > 35; without the factor nearly every step-1 group shrinks to one block at σ = 50 (measured in the lesson).
     The paper instead switches to its σ > 40 profile (``profile="paper"``).  Step 2 matches on the basic
     estimate, whose noise is small: it uses the paper's threshold as it is (``value_range=1``).
+
+    Parameters
+    ----------
+    tau_match : float
+        :math:`\tau_{match}`, mean squared difference per pixel on the 0-255 scale (2500 in step 1, 400 in step 2).
+    value_range : float
+        Value range (max - min) of the image matched on, 0-1 scale; 1 keeps the paper's threshold.
+
+    Returns
+    -------
+    float
+        The threshold on the 0-1 scale (mean squared difference per pixel).
+
+    Examples
+    --------
+    >>> round(matching_threshold(2500), 4)
+    0.0384
     """
     return tau_match / 255.0**2 * value_range**2
 
@@ -340,16 +562,19 @@ def match_blocks(
 
     Parameters
     ----------
-    image : ndarray (H, W)
+    image : ndarray, shape (H, W), float
         Image to match on (the noisy image in step 1, the basic estimate in step 2).  Need not be in [0, 1].
     block_size, step, window, max_blocks : int
-        :math:`N_1, N_{step}, N_S, N_2` of the paper.  ``window`` must be odd, ``max_blocks`` a power of two.
+        :math:`N_1, N_{step}, N_S, N_2` of the paper, in pixels (``max_blocks`` in blocks).  ``block_size`` is
+        at most ``min(H, W)``, ``window`` must be odd, ``max_blocks`` a power of two.
     tau : float
         Largest accepted distance (mean squared difference per pixel, in the image's own units): a group holds
         the blocks with ``distance ≤ tau``, rounded down to a power of two (the Haar transform needs it).  The
         reference block (distance 0) always belongs to its group; ``np.inf`` always gives ``max_blocks``.
     prefilter : float
         If > 0, compare hard-thresholded 2-D spectra (threshold ``prefilter`` = λ2D·σ) with ``transform``.
+    transform : {"dct", "bior1.5"}
+        The 2-D transform used by the pre-filter.
     at : (int, int), optional
         Match only the reference block with this top-left corner (instead of the grid every ``step`` pixels).
     band : int
@@ -358,6 +583,26 @@ def match_blocks(
     Returns
     -------
     Groups
+        One row per reference block (see :class:`Groups`).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array, or a size argument is not an integer or ``tau`` not a number.
+    ValueError
+        If ``image`` is not 2-D or holds NaN/inf, ``block_size`` exceeds the image, ``window`` is even,
+        ``max_blocks`` is not a power of two, ``tau < 0``, or ``at`` lies outside the image.
+
+    References
+    ----------
+    Dabov et al. 2007, Sec. III-A, eq. 4-5 (see the module docstring).
+
+    Examples
+    --------
+    >>> image = np.random.default_rng(0).random((16, 16), dtype=np.float32)
+    >>> groups = match_blocks(image, block_size=4, window=7, max_blocks=4, at=(6, 6))
+    >>> groups.positions[0, 0].tolist(), int(groups.sizes[0])   # the reference block comes first
+    ([6, 6], 1)
     """
     image = check_image(image, "image", ndim=(2,), min_size=1, value_range=None)
     block_size = check_int(block_size, "block_size", 1, min(image.shape))
@@ -402,7 +647,28 @@ def match_blocks(
 # 4. Collaborative filtering of a batch of groups: shape (n, k, b, b) = n groups of k blocks of b x b pixels
 # ---------------------------------------------------------------------------------------------------------------------
 def extract_blocks(image: np.ndarray, positions: np.ndarray, block_size: int) -> np.ndarray:
-    """Copy the ``block_size`` x ``block_size`` blocks whose top-left corners are ``positions`` (..., 2)."""
+    """Copy the ``block_size`` x ``block_size`` blocks whose top-left corners are ``positions`` (..., 2).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W)
+        Image to read from.
+    positions : ndarray, shape (..., 2), int
+        Top-left corners ``(y, x)`` in pixels; each block must lie inside the image.
+    block_size : int
+        Block side in pixels.
+
+    Returns
+    -------
+    ndarray, shape (..., block_size, block_size)
+        The blocks, same dtype as ``image``.
+
+    Examples
+    --------
+    >>> extract_blocks(np.arange(16.0).reshape(4, 4), np.array([[1, 2]]), 2)
+    array([[[ 6.,  7.],
+            [10., 11.]]])
+    """
     windows = sliding_window_view(image, (block_size, block_size))
     return windows[positions[..., 0], positions[..., 1]]
 
@@ -416,9 +682,30 @@ def transform_3d(groups: np.ndarray, transform: str = "bior1.5", *, inverse: boo
     Parameters
     ----------
     groups : ndarray, shape (n, k, b, b)
-        n groups of k square blocks (or spectra, for the inverse).
+        n groups of k square blocks (or spectra, for the inverse); k a power of two, b a power of two for
+        ``"bior1.5"``.
     transform : {"bior1.5", "dct"}
         The 2-D block transform (step 1 uses bior1.5, step 2 the DCT).
+    inverse : bool
+        Apply the inverse transform instead.
+
+    Returns
+    -------
+    ndarray, shape (n, k, b, b), float32
+        Spectra (or, with ``inverse=True``, blocks).
+
+    Raises
+    ------
+    ValueError
+        If ``groups`` is not a 4-D array of square blocks, ``k`` is not a power of two, ``b`` is not a power of
+        two for ``"bior1.5"``, or ``transform`` is unknown.
+
+    Examples
+    --------
+    >>> groups = np.random.default_rng(0).random((2, 4, 8, 8), dtype=np.float32)
+    >>> back = transform_3d(transform_3d(groups), inverse=True)
+    >>> bool(np.allclose(back, groups, atol=1e-5))
+    True
     """
     if not isinstance(groups, np.ndarray) or groups.ndim != 4 or groups.shape[2] != groups.shape[3]:
         shape = getattr(groups, "shape", type(groups).__name__)
@@ -439,11 +726,30 @@ def hard_threshold(spectra: np.ndarray, threshold: float) -> tuple[np.ndarray, n
     result towards black, so it is always kept (the reference implementation does the same -- measured in
     the lesson).
 
+    Parameters
+    ----------
+    spectra : ndarray, shape (n, k, b, b), float
+        3-D spectra of n groups (from :func:`transform_3d`).
+    threshold : float
+        Threshold ≥ 0 in image units (λ3D·σ, 0-1 scale).
+
     Returns
     -------
-    thresholded : ndarray, same shape as ``spectra``
-    n_kept : ndarray, shape (n,)
+    thresholded : ndarray, same shape and dtype as ``spectra``
+        The spectra with the small coefficients zeroed.
+    n_kept : ndarray, shape (n,), int
         :math:`N_{har}`, the number of coefficients kept per group (≥ 1), for the aggregation weight.
+
+    Raises
+    ------
+    TypeError
+        If ``threshold`` is not a real number.
+    ValueError
+        If ``threshold`` is negative or not finite.
+
+    References
+    ----------
+    Dabov et al. 2007, eq. 6 and 10 (see the module docstring).
     """
     threshold = check_range(threshold, "threshold", 0.0, np.inf)
     keep = np.abs(spectra) > threshold
@@ -457,11 +763,32 @@ def wiener(noisy_spectra: np.ndarray, pilot_spectra: np.ndarray, sigma: float) -
     :math:`W = \frac{|\mathcal T_{3D}(\hat Y^{basic})|^2}{|\mathcal T_{3D}(\hat Y^{basic})|^2 + \sigma^2}`,
     filtered spectrum :math:`W \cdot \mathcal T_{3D}(Z)` (paper eq. 8).
 
+    Parameters
+    ----------
+    noisy_spectra : ndarray, shape (n, k, b, b), float
+        3-D spectra of the noisy groups.
+    pilot_spectra : ndarray, same shape
+        3-D spectra of the same groups in the basic estimate (the oracle).
+    sigma : float
+        Noise standard deviation (> 0, 0-1 scale).
+
     Returns
     -------
     filtered : ndarray, same shape as ``noisy_spectra``
-    shrinkage : ndarray, same shape
+        ``W * noisy_spectra``.
+    shrinkage : ndarray, same shape, float32
         The coefficients ``W`` in [0, 1], for the aggregation weight :math:`1 / (\sigma^2 \|W\|_2^2)`.
+
+    Raises
+    ------
+    TypeError
+        If ``sigma`` is not a real number.
+    ValueError
+        If ``sigma`` ≤ 0 or not finite, or the two spectra differ in shape.
+
+    References
+    ----------
+    Dabov et al. 2007, eq. 8 (see the module docstring).
     """
     sigma = check_positive(sigma, "sigma")
     if noisy_spectra.shape != pilot_spectra.shape:
@@ -482,16 +809,25 @@ def aggregate(numerator: np.ndarray, denominator: np.ndarray, estimates: np.ndar
 
     Parameters
     ----------
-    numerator, denominator : ndarray (H, W), float64
+    numerator, denominator : ndarray, shape (H, W), float64
         Running sums, updated in place.
-    estimates : ndarray (n, k, b, b)
+    estimates : ndarray, shape (n, k, b, b)
         Filtered blocks of n groups of k blocks.
-    positions : ndarray (n, k, 2)
-        Their top-left corners.
-    weights : ndarray (n,)
-        One weight per group.
-    window : ndarray (b, b)
-        Kaiser window.
+    positions : ndarray, shape (n, k, 2), int
+        Their top-left corners ``(y, x)`` in pixels.
+    weights : ndarray, shape (n,)
+        One weight per group (> 0).
+    window : ndarray, shape (b, b)
+        Kaiser window (:func:`kaiser_window`).
+
+    Raises
+    ------
+    ValueError
+        If ``positions``, ``weights`` or ``window`` do not match the shape of ``estimates``.
+
+    References
+    ----------
+    Dabov et al. 2007, eq. 9-12 (see the module docstring).
     """
     h, w = numerator.shape
     n, k, b, _ = estimates.shape
@@ -524,7 +860,36 @@ def bm3d_step1(noisy: np.ndarray, sigma: float, params: StageParams = NORMAL.har
 
     Each group :math:`Z_g` becomes :math:`\hat Y_g = \mathcal T_{3D}^{-1}(\Upsilon(\mathcal T_{3D}(Z_g)))`,
     :math:`\Upsilon` = :func:`hard_threshold` at :math:`\lambda_{3D}\sigma`, with weight
-    :math:`w_g = 1 / (\sigma^2 N_{har})` (paper eq. 6-10).  ``groups`` reuses a matching (colour images).
+    :math:`w_g = 1 / (\sigma^2 N_{har})` (paper eq. 6-10).
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Noisy grayscale image (0-1 scale plus noise, not clipped), at least ``params.block_size`` pixels a side.
+    sigma : float
+        Noise standard deviation in (0, 1] (0-1 scale).
+    params : StageParams
+        Step-1 parameters (default: the paper's σ ≤ 40 set).
+    lambda_3d : float
+        Hard threshold in units of σ (2.7 in the paper).
+    groups : Groups, optional
+        Reuse this block matching (CBM3D matches once on the luminance); default: match on ``noisy``.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        The basic estimate.
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` is not a number.
+    ValueError
+        If ``noisy`` is not 2-D, is smaller than a block or holds NaN/inf, or ``sigma`` is not in (0, 1].
+
+    References
+    ----------
+    Dabov et al. 2007, Sec. III and eq. 6-10 (see the module docstring).
     """
     noisy, sigma = _check_step_inputs(noisy, sigma, params)
     if groups is None:
@@ -548,6 +913,36 @@ def bm3d_step2(noisy: np.ndarray, basic: np.ndarray, sigma: float, params: Stage
     Blocks are grouped by their similarity in ``basic`` (less noisy, so better matches); the *noisy* group is
     shrunk with :func:`wiener` using the basic group's spectrum as the oracle, weight
     :math:`w_g = 1 / (\sigma^2 \|W_g\|_2^2)` (paper eq. 11-12).
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Noisy grayscale image (0-1 scale plus noise, not clipped).
+    basic : ndarray, shape (H, W), float
+        The basic estimate of step 1.
+    sigma : float
+        Noise standard deviation in (0, 1] (0-1 scale).
+    params : StageParams
+        Step-2 parameters (default: the paper's).
+    groups : Groups, optional
+        Reuse this block matching; default: match on ``basic``.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        The final estimate.
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` or ``basic`` is not a float array, or ``sigma`` is not a number.
+    ValueError
+        If an image is not 2-D, is smaller than a block or holds NaN/inf, ``basic`` and ``noisy`` differ in shape,
+        or ``sigma`` is not in (0, 1].
+
+    References
+    ----------
+    Dabov et al. 2007, Sec. III and eq. 8, 11-12 (see the module docstring).
     """
     noisy, sigma = _check_step_inputs(noisy, sigma, params)
     basic = check_image(basic, "basic", ndim=(2,), value_range=None)
@@ -583,8 +978,9 @@ def bm3d(noisy: np.ndarray, sigma: float, *, stage: str = "both", profile: str =
 
     Parameters
     ----------
-    noisy : ndarray, (H, W) or (H, W, 3), float
-        Noisy image, not clipped (values slightly outside [0, 1] are expected).
+    noisy : ndarray, shape (H, W) or (H, W, 3), float
+        Noisy image, not clipped (values slightly outside [0, 1] are expected); each side at least the block size
+        (8 pixels, 12 with the ``"paper"`` profile above σ = 40/255).
     sigma : float
         Noise standard deviation in (0, 1]: σ = 25/255 for the classic "σ = 25".
     stage : {"both", "hard"}
@@ -592,13 +988,40 @@ def bm3d(noisy: np.ndarray, sigma: float, *, stage: str = "both", profile: str =
     profile : {"normal", "paper"}
         Parameter set, see :func:`bm3d_profile`.
     lambda_3d : float, optional
-        Override the hard threshold λ3D of step 1 (2.7 in the paper).
+        Override the hard threshold λ3D of step 1 (2.7 in the paper), > 0.
 
     Returns
     -------
     ndarray, float32, same shape as ``noisy``
         Colour images are denoised as in CBM3D (Dabov et al., ICIP 2007): opponent colour space, block matching
         on the luminance only, the same groups for the two chrominance channels.
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array (uint8 included: divide by 255 first), or ``sigma``/``lambda_3d`` is
+        not a number.
+    ValueError
+        If ``sigma`` is not in (0, 1] (values on the 0-255 scale get a hint), ``stage``/``profile`` is unknown,
+        ``lambda_3d`` ≤ 0, ``noisy`` has the wrong shape, is smaller than a block, holds NaN/inf, or its values
+        are far outside [0, 1] plus 10 σ.
+
+    References
+    ----------
+    K. Dabov, A. Foi, V. Katkovnik and K. Egiazarian, "Image denoising by sparse 3-D transform-domain
+    collaborative filtering", IEEE Trans. Image Processing 16(8):2080-2095, 2007; "Color image denoising via
+    sparse 3D collaborative filtering with grouping constraint in luminance-chrominance space", ICIP 2007.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> clean = np.tile(np.linspace(0, 1, 32, dtype=np.float32), (32, 1))
+    >>> noisy = clean + rng.normal(0, 25 / 255, clean.shape).astype(np.float32)
+    >>> denoised = bm3d(noisy, 25 / 255)
+    >>> denoised.shape, denoised.dtype
+    ((32, 32), dtype('float32'))
+    >>> bool(np.abs(denoised - clean).mean() < np.abs(noisy - clean).mean() / 2)
+    True
     """
     sigma = check_range(sigma, "sigma", 0.0, 1.0, lo_open=True, hint=_sigma_hint(sigma))
     stage = check_choice(stage, "stage", ("both", "hard"))

@@ -29,6 +29,36 @@ def patch_recurrence(image: np.ndarray, *, k: int = 16, step: int = 6, seed: int
 
     Measured on ``image`` and on a copy whose pixels are shuffled (same histogram, no structure): if natural
     images had no repeating patches, the two would match.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    k : int
+        Which neighbour to measure, in [2, 64] (the reference block itself is the first).
+    step : int
+        Pixels between reference blocks (≥ 1).
+    seed : int
+        Seed of the pixel shuffle.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (R,), float32
+        ``{"image": distances, "shuffled pixels": distances}``, RMS differences on the 0-255 scale.
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array or ``k``/``step`` is not an integer.
+    ValueError
+        If ``image`` is not 2-D grayscale in [0, 1] or smaller than a block, or ``k`` is outside [2, 64].
+
+    Examples
+    --------
+    >>> image = np.tile(np.linspace(0, 1, 24, dtype=np.float32), (24, 1))
+    >>> d = patch_recurrence(image, k=4, step=8)
+    >>> bool(np.median(d["image"]) < np.median(d["shuffled pixels"]))
+    True
     """
     image = check_image(image)
     k = check_int(k, "k", 2, 64)
@@ -41,7 +71,26 @@ def patch_recurrence(image: np.ndarray, *, k: int = 16, step: int = 6, seed: int
 
 
 def recurrence_figure(image: np.ndarray, *, k: int = 16, seed: int = 0):
-    """Histogram of :func:`patch_recurrence` for the image and its pixel-shuffled copy, with the medians."""
+    """Histogram of :func:`patch_recurrence` for the image and its pixel-shuffled copy, with the medians.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    k : int
+        Which neighbour to measure, in [2, 64].
+    seed : int
+        Seed of the pixel shuffle.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`patch_recurrence`.
+    """
     import matplotlib.pyplot as plt
 
     dist = patch_recurrence(image, k=k, seed=seed)
@@ -60,8 +109,34 @@ def recurrence_figure(image: np.ndarray, *, k: int = 16, seed: int = 0):
 # ------------------------------------------------------------------------------------------ block matching
 def match_view(image: np.ndarray, y: int = 120, x: int = 100, sigma255: float = 25.0, *, seed: int = 0,
                n_show: int = 8):
-    """Block matching seen from one reference block at ``(y, x)``: the noisy image with the group drawn on it,
-    the first ``n_show`` matched blocks with their distances, and how many of them the *clean* image would pick.
+    """Block matching seen from one reference block: the noisy image with the group drawn on it.
+
+    Shows the first ``n_show`` matched blocks with their distances, and how many of them the *clean* image would
+    pick.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    y, x : int
+        Top-left corner of the reference block in pixels (clipped into the image).
+    sigma255 : float
+        Noise standard deviation on the 0-255 scale (> 0).
+    seed : int
+        Seed of the noise.
+    n_show : int
+        How many matched blocks to draw.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array or ``sigma255`` is not a number.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or smaller than 8x8, or ``sigma255`` ≤ 0.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -106,7 +181,23 @@ def match_view(image: np.ndarray, y: int = 120, x: int = 100, sigma255: float = 
 
 
 def match_explorer(image: np.ndarray):
-    """Sliders for the reference block's position and σ → :func:`match_view`."""
+    """Sliders for the reference block's position and σ → :func:`match_view`.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The sliders above the figure (see :func:`course_lib.widgets.explore`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`match_view`, for a bad ``image``.
+    """
     import ipywidgets as widgets
 
     from .widgets import explore
@@ -124,6 +215,27 @@ def match_agreement(clean: np.ndarray, sigmas255=(5, 15, 25, 50, 75), *, seed: i
     For each σ: the mean fraction of the 16 blocks matched on the noisy image that are among the 16 matched on
     the clean image (same reference blocks, no threshold), the same for matching on BM3D's basic estimate
     (what step 2 does), and the mean step-1 group size with the real threshold.
+
+    Parameters
+    ----------
+    clean : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    sigmas255 : sequence of float
+        Noise levels on the 0-255 scale, each in (0, 255].
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    dict of str to list of float
+        ``sigma255``, ``noisy`` and ``basic`` (fractions in [0, 1]) and ``group_size`` (blocks), one entry per σ.
+
+    Raises
+    ------
+    TypeError
+        If ``clean`` is not a float numpy array (uint8 included: divide by 255 first).
+    ValueError
+        If ``clean`` is not 2-D, is smaller than 8x8, holds NaN/inf or values outside [0, 1].
     """
     clean = check_image(clean, ndim=(2,), min_size=8)
     truth = B.match_blocks(clean, step=6, tau=np.inf).positions
@@ -155,10 +267,27 @@ def group_sparsity(image: np.ndarray, *, step: int = 9, transform: str = "bior1.
     single block uses its 2-D spectrum; a group its 3-D spectrum (2-D transform + Haar along the 16 blocks),
     with the number of coefficients counted *per block* (divided by 16) so that the two are comparable.
 
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    step : int
+        Pixels between reference blocks.
+    transform : {"bior1.5", "dct"}
+        The 2-D block transform.
+
     Returns
     -------
-    dict
-        ``coefficients_per_block`` (1 ... 63) and the mean captured energy fraction for ``block`` and ``group``.
+    dict of str to ndarray
+        ``coefficients_per_block`` (1 ... 63) and the mean captured energy fraction (in [0, 1]) for ``block`` and
+        ``group``, each of shape (63,).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float numpy array (uint8 included: divide by 255 first).
+    ValueError
+        If ``image`` is not 2-D, is smaller than 8x8, holds NaN/inf or values outside [0, 1].
     """
     image = check_image(image, ndim=(2,), min_size=8)
     groups = B.match_blocks(image, step=step, tau=np.inf)
@@ -177,7 +306,24 @@ def group_sparsity(image: np.ndarray, *, step: int = 9, transform: str = "bior1.
 
 
 def sparsity_figure(image: np.ndarray):
-    """Energy-compaction curves of :func:`group_sparsity`, with the energy held by 1 coefficient per block."""
+    """Energy-compaction curves of :func:`group_sparsity`, with the energy held by 1 coefficient per block.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float numpy array (uint8 included: divide by 255 first).
+    ValueError
+        If ``image`` is not 2-D, is smaller than 8x8, holds NaN/inf or values outside [0, 1].
+    """
     import matplotlib.pyplot as plt
 
     s = group_sparsity(image)
@@ -203,6 +349,36 @@ def step1_variant(noisy: np.ndarray, sigma: float, *, weights: bool = True, kais
     With the defaults it equals :func:`course_lib.bm3d.bm3d_step1`.  ``weights=False``: every group weighs 1;
     ``kaiser=False``: a flat window; ``keep_dc=False``: the DC is thresholded like any coefficient;
     ``max_blocks=1``: no collaboration (each block is filtered alone: plain 2-D transform thresholding).
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Noisy grayscale image (0-1 scale plus noise, not clipped), at least 8x8.
+    sigma : float
+        Noise standard deviation in (0, 1] (0-1 scale).
+    weights, kaiser, keep_dc : bool
+        Keep the aggregation weights, the Kaiser window, the DC coefficient.
+    max_blocks : int
+        Group size :math:`N_2`, a power of two (1 = no collaboration).
+    lambda_3d : float
+        Hard threshold in units of σ.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        The basic estimate of the variant.
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` is not a number.
+    ValueError
+        If ``noisy`` is not 2-D or holds NaN/inf, ``sigma`` is not in (0, 1], or ``max_blocks`` is not a power
+        of two.
+
+    References
+    ----------
+    Dabov et al. 2007 (see :mod:`course_lib.bm3d`).
     """
     noisy, sigma = _check_noisy(noisy, sigma)
     p = B.NORMAL.hard
@@ -224,7 +400,31 @@ def step1_variant(noisy: np.ndarray, sigma: float, *, weights: bool = True, kais
 
 # ------------------------------------------------------------------------------------------ interactive denoising
 def denoise_view(image: np.ndarray, sigma255: float = 25.0, lambda_3d: float = 2.7, *, seed: int = 0):
-    """Noisy → step 1 → step 2 on ``image`` at noise σ (0-255 units) and hard threshold λ3D, PSNR in the titles."""
+    """Noisy → step 1 → step 2 on ``image`` at noise σ (0-255 units) and hard threshold λ3D, PSNR in the titles.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    sigma255 : float
+        Noise standard deviation on the 0-255 scale, in (0, 255].
+    lambda_3d : float
+        Hard threshold of step 1 in units of σ (> 0).
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array or a number argument is not a number.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or smaller than 8x8, ``sigma255`` is not in (0, 255], or
+        ``lambda_3d`` ≤ 0.
+    """
     from .viz import show_images
 
     image = check_image(image, ndim=(2,), min_size=8)
@@ -242,7 +442,23 @@ def denoise_view(image: np.ndarray, sigma255: float = 25.0, lambda_3d: float = 2
 
 
 def denoise_explorer(image: np.ndarray):
-    """σ and λ3D sliders → :func:`denoise_view` (redraws when a slider is released)."""
+    """σ and λ3D sliders → :func:`denoise_view` (redraws when a slider is released).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The sliders above the figure (see :func:`course_lib.widgets.explore`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`denoise_view`, for a bad ``image``.
+    """
     import ipywidgets as widgets
 
     from .widgets import explore
@@ -269,6 +485,38 @@ def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
     """OpenCV's non-local means (``cv2.fastNlMeansDenoising``, 7x7 patches, 21x21 search) with ``h = c·σ_255``.
 
     OpenCV needs uint8: the noisy image is clipped to [0, 1] and rounded to 8 bits first.
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Noisy grayscale image (0-1 scale plus noise, not clipped).
+    sigma : float
+        Noise standard deviation in (0, 1] (0-1 scale).
+    c : float
+        Filter strength ``h`` in units of σ (tuned per σ by :func:`tune_baselines`).
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        Denoised image in [0, 1], quantised to multiples of 1/255.
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` is not a number.
+    ValueError
+        If ``noisy`` is not 2-D or holds NaN/inf, or ``sigma`` is not in (0, 1].
+
+    References
+    ----------
+    A. Buades, B. Coll and J.-M. Morel, "A non-local algorithm for image denoising", CVPR 2005.
+
+    Examples
+    --------
+    >>> noise = np.random.default_rng(0).normal(0, 0.1, (16, 16)).astype(np.float32)
+    >>> noisy = np.full((16, 16), 0.5, np.float32) + noise
+    >>> bool(nlm_opencv(noisy, 0.1).std() < noisy.std())
+    True
     """
     import cv2
 
@@ -278,7 +526,32 @@ def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
 
 
 def nlm_skimage(noisy: np.ndarray, sigma: float, c: float = 0.8) -> np.ndarray:
-    """scikit-image's non-local means with the known σ, ``h = c·σ``, 5x5 patches, distance 6, fast mode."""
+    """scikit-image's non-local means with the known σ, ``h = c·σ``, 5x5 patches, distance 6, fast mode.
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Noisy grayscale image (0-1 scale plus noise, not clipped).
+    sigma : float
+        Noise standard deviation in (0, 1] (0-1 scale).
+    c : float
+        Filter strength ``h`` in units of σ (tuned per σ by :func:`tune_baselines`).
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` is not a number.
+    ValueError
+        If ``noisy`` is not 2-D or holds NaN/inf, or ``sigma`` is not in (0, 1].
+
+    References
+    ----------
+    Buades, Coll and Morel, CVPR 2005; ``skimage.restoration.denoise_nl_means``.
+    """
     from skimage.restoration import denoise_nl_means
 
     noisy, sigma = _check_noisy(noisy, sigma)
@@ -287,7 +560,33 @@ def nlm_skimage(noisy: np.ndarray, sigma: float, c: float = 0.8) -> np.ndarray:
 
 
 def gaussian_blur(noisy: np.ndarray, sigma: float, c: float = 1.5) -> np.ndarray:
-    """A Gaussian low-pass filter of width ``c`` pixels (``sigma``, the noise level, is unused)."""
+    """A Gaussian low-pass filter of width ``c`` pixels (``sigma``, the noise level, is unused).
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Noisy grayscale image (0-1 scale plus noise, not clipped).
+    sigma : float
+        Noise standard deviation in (0, 1]; checked, then ignored (same signature as the other baselines).
+    c : float
+        Standard deviation of the Gaussian kernel in pixels.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` is not a number.
+    ValueError
+        If ``noisy`` is not 2-D or holds NaN/inf, or ``sigma`` is not in (0, 1].
+
+    Examples
+    --------
+    >>> gaussian_blur(np.eye(8, dtype=np.float32), 0.1).shape
+    (8, 8)
+    """
     from scipy.ndimage import gaussian_filter
 
     noisy, _ = _check_noisy(noisy, sigma)
@@ -298,7 +597,27 @@ BASELINES = {"nlm_opencv": nlm_opencv, "nlm_skimage": nlm_skimage, "gaussian": g
 
 
 def tune_baselines(sigma255: float, *, size: int = 256) -> dict[str, float]:
-    """Each baseline's parameter ``c`` by grid search (best mean PSNR) on the *training* photos at this σ."""
+    """Each baseline's parameter ``c`` by grid search (best mean PSNR) on the *training* photos at this σ.
+
+    The training photos are :data:`TUNING_PHOTOS` (never the test photos), each cropped to ``size`` pixels.
+
+    Parameters
+    ----------
+    sigma255 : float
+        Noise standard deviation on the 0-255 scale, in (0, 255].
+    size : int
+        Side of the top-left crop of each photo, in pixels.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"nlm_opencv": c, "nlm_skimage": c, "gaussian": c}``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        From the baselines, if ``sigma255`` is not a number in (0, 255].
+    """
     from .data import load_photo
 
     photos = [np.ascontiguousarray(load_photo(name)[:size, :size]) for name in TUNING_PHOTOS]
@@ -315,7 +634,31 @@ def compare_methods(clean: np.ndarray, sigma255: float, *, seed: int = 0, tuned:
                                                 "gaussian", "noisy")) -> dict[str, dict]:
     """Denoise ``clean`` + noise with every method; ``{method: {"estimate", "psnr", "seconds"}}``.
 
-    ``tuned`` holds the baselines' parameters (:func:`tune_baselines`); defaults are used where missing.
+    Parameters
+    ----------
+    clean : ndarray, shape (H, W), float
+        Clean grayscale image in [0, 1], at least 8x8.
+    sigma255 : float
+        Noise standard deviation on the 0-255 scale, in (0, 255].
+    seed : int
+        Seed of the noise.
+    tuned : dict of str to float, optional
+        The baselines' parameters (:func:`tune_baselines`); defaults are used where missing.
+    include : tuple of str
+        Methods to run, from ``"bm3d"``, ``"bm3d_step1"``, ``"reference"`` (the ``bm3d`` package),
+        ``"nlm_opencv"``, ``"nlm_skimage"``, ``"gaussian"`` and ``"noisy"``.
+
+    Returns
+    -------
+    dict of str to dict
+        Per method: ``"estimate"`` (ndarray (H, W), float32), ``"psnr"`` (dB) and ``"seconds"`` (wall time).
+
+    Raises
+    ------
+    TypeError
+        If ``clean`` is not a float array.
+    ValueError
+        If ``clean`` is not 2-D in [0, 1] or smaller than 8x8, or ``include`` names an unknown method.
     """
     clean = check_image(clean, ndim=(2,), min_size=8)
     for name in include:

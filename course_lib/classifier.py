@@ -22,8 +22,28 @@ __all__ = [
 def build_classifier(n_classes: int = 10, width: int = 32, seed: int = 0):
     """Conv(3x3) → Conv(3x3) → MaxPool → Conv(3x3) → Dense "features" (64) → logits.
 
-    Input: ``(N, 8, 8, 1)`` images in [0, 1]. The 64-d layer named ``"features"`` is what other
-    tasks reuse.
+    The 64-d layer named ``"features"`` is what other tasks reuse.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of output logits, in [2, 1000].
+    width : int
+        Filters of the first two convolutions (the third has twice as many), in [1, 1024].
+    seed : int
+        Seed of the initial weights (``keras.utils.set_random_seed``).
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, 8, 8, 1)`` float images in [0, 1]; output ``(N, n_classes)`` logits.
+
+    Raises
+    ------
+    TypeError
+        If ``n_classes`` or ``width`` is not an integer.
+    ValueError
+        If ``n_classes`` or ``width`` is outside its range.
     """
     import keras
     from keras import layers
@@ -47,7 +67,37 @@ def _batch(images: np.ndarray) -> np.ndarray:
 
 
 def train_classifier(model, images, labels, *, steps: int, batch_size: int = 128, lr: float = 2e-3, seed: int = 0):
-    """Minimise softmax cross-entropy with Adam for ``steps`` minibatch steps; return the history."""
+    """Minimise softmax cross-entropy with Adam for ``steps`` minibatch steps; return the history.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier from :func:`build_classifier` (trained in place).
+    images : ndarray, shape (N, 8, 8), float
+        Grayscale 8x8 images in [0, 1] (glyphs or digits).
+    labels : array_like, shape (N,), int
+        Class indices in [0, n_classes).
+    steps : int
+        Number of minibatch updates (≥ 0).
+    batch_size : int
+        Images per minibatch (drawn with replacement).
+    lr : float
+        Adam learning rate.
+    seed : int
+        Seed of the minibatch draws.
+
+    Returns
+    -------
+    dict
+        The loss history of :func:`course_lib.train.run_steps`.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float numpy array.
+    ValueError
+        If ``images`` does not have shape (N, 8, 8) with N ≥ 1, or holds NaN/inf or values outside [0, 1].
+    """
     import keras
     import tensorflow as tf
 
@@ -73,7 +123,27 @@ def train_classifier(model, images, labels, *, steps: int, batch_size: int = 128
 
 
 def features(model, images) -> np.ndarray:
-    """Activations of the ``"features"`` layer for a batch of 8x8 images, shape ``(N, 64)``."""
+    """Activations of the ``"features"`` layer for a batch of 8x8 images, shape ``(N, 64)``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier from :func:`build_classifier`.
+    images : ndarray, shape (N, 8, 8), float
+        Grayscale 8x8 images in [0, 1] (glyphs or digits).
+
+    Returns
+    -------
+    ndarray, shape (N, 64), float32
+        ReLU activations (≥ 0).
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float numpy array.
+    ValueError
+        If ``images`` does not have shape (N, 8, 8) with N ≥ 1, or holds NaN/inf or values outside [0, 1].
+    """
     import keras
 
     extractor = keras.Model(model.input, model.get_layer("features").output)
@@ -81,7 +151,29 @@ def features(model, images) -> np.ndarray:
 
 
 def accuracy(model, images, labels) -> float:
-    """Share of ``images`` whose arg-max logit equals the label."""
+    """Share of ``images`` whose arg-max logit equals the label.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier from :func:`build_classifier`.
+    images : ndarray, shape (N, 8, 8), float
+        Grayscale 8x8 images in [0, 1] (glyphs or digits).
+    labels : array_like, shape (N,), int
+        True class indices.
+
+    Returns
+    -------
+    float
+        Accuracy in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float numpy array.
+    ValueError
+        If ``images`` does not have shape (N, 8, 8) with N ≥ 1, or holds NaN/inf or values outside [0, 1].
+    """
     logits = np.asarray(model(_batch(images), training=False))
     return float(np.mean(logits.argmax(1) == np.asarray(labels)))
 
@@ -90,6 +182,41 @@ def probe_accuracy(train_x, train_y, test_x, test_y, *, per_class: int | None, s
     """Linear probe: logistic regression on ``per_class`` labelled examples per class (None = all).
 
     Features are standardised on the training subset; returns test accuracy.
+
+    Parameters
+    ----------
+    train_x, test_x : array_like, shape (N, ...) and (M, ...), float
+        Features (or images), flattened per example.
+    train_y, test_y : array_like, shape (N,) and (M,), int
+        Class labels.
+    per_class : int or None
+        Labelled training examples kept per class (≥ 1), drawn at random; ``None`` keeps all.
+    seed : int
+        Seed of the choice of examples.
+
+    Returns
+    -------
+    float
+        Test accuracy in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``per_class`` is neither None nor an integer.
+    ValueError
+        If ``per_class`` < 1 (scikit-learn raises its own ``ValueError`` for inconsistent arrays).
+
+    References
+    ----------
+    G. Alain and Y. Bengio, "Understanding intermediate layers using linear classifier probes", ICLR workshop 2017.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 50)
+    >>> x = rng.normal(size=(100, 2)) + 4 * y[:, None]
+    >>> probe_accuracy(x, y, x, y, per_class=5)
+    1.0
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -110,9 +237,27 @@ def probe_accuracy(train_x, train_y, test_x, test_y, *, per_class: int | None, s
 def pretrain_glyph_cnn(steps: int = 3000, n_glyphs: int = 30_000, seed: int = 0, save: bool = True):
     """Train the CNN on rendered glyphs (10 digits + 26 letters); save it as checkpoint ``glyph-cnn``.
 
-    Returns ``(model, history)``. The quality recorded in the manifest is the accuracy on
-    freshly rendered held-out glyphs (another seed) and the 10-labels-per-class probe accuracy
-    on the held-out handwritten digits.
+    The quality recorded in the manifest is the accuracy on freshly rendered held-out glyphs (another seed) and
+    the 10-labels-per-class probe accuracy on the held-out handwritten digits.
+
+    Parameters
+    ----------
+    steps : int
+        Training steps (Adam, minibatches of 128).
+    n_glyphs : int
+        Rendered training glyphs.
+    seed : int
+        Seed of the glyphs and the weights (held-out glyphs use ``seed + 1000``).
+    save : bool
+        Save the weights and the quality with :func:`course_lib.checkpoints.save_checkpoint`.
+
+    Returns
+    -------
+    model : keras.Model
+    history : dict
+        Loss history (:func:`course_lib.train.run_steps`).
+    quality : dict of str to float
+        ``glyph_test_accuracy`` and ``digits_probe_accuracy_10_per_class``, in [0, 1].
     """
     from .checkpoints import save_checkpoint
     from .data import digits, glyphs
@@ -143,9 +288,25 @@ def pretrain_digit_classifier(steps: int = 3000, n_glyphs: int = 20_000, seed: i
     that lessons use as held-out real images. Its 64-d ``features`` layer is the feature space of KID and FID
     (instead of Inception, which cannot be downloaded here).
 
-    Returns ``(model, history, quality)``; quality holds the accuracy on held-out handwritten digits and on
-    held-out glyphs, and the share of those real images classified with confidence >= 0.9 (the reference
-    for the generated images' "confident share").
+    Parameters
+    ----------
+    steps : int
+        Training steps (Adam, minibatches of 128).
+    n_glyphs : int
+        Rendered digit glyphs added to the handwritten training digits.
+    seed : int
+        Seed of the weights (glyphs use ``seed + 2``).
+    save : bool
+        Save the weights and the quality with :func:`course_lib.checkpoints.save_checkpoint`.
+
+    Returns
+    -------
+    model : keras.Model
+    history : dict
+        Loss history (:func:`course_lib.train.run_steps`).
+    quality : dict of str to float
+        Accuracy on held-out handwritten digits and on held-out glyphs, and the share of those real images
+        classified with confidence >= 0.9 (the reference for the generated images' "confident share"), in [0, 1].
     """
     from .checkpoints import save_checkpoint
     from .data import digits, glyphs
@@ -174,6 +335,16 @@ def load_digit_classifier():
     """The shipped 10-class evaluation classifier (checkpoint ``digit-classifier``), loaded once per process.
 
     It is a measuring instrument: every lesson and benchmark loads the same weights, so their numbers compare.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, 8, 8, 1)`` in [0, 1], output ``(N, 10)`` logits.
+
+    Raises
+    ------
+    course_lib.checkpoints.CheckpointError
+        If the checkpoint is missing or does not match its manifest entry.
     """
     from .checkpoints import load_checkpoint
 
@@ -187,6 +358,29 @@ def probe_curve(train_x, train_y, test_x, test_y, budgets, *, seeds: int = 5) ->
 
     A budget of ``None`` uses every label; its subset is the same for every seed, so it is fitted once
     (standard error 0).
+
+    Parameters
+    ----------
+    train_x, test_x : array_like, shape (N, ...) and (M, ...), float
+        Features (or images), flattened per example.
+    train_y, test_y : array_like, shape (N,) and (M,), int
+        Class labels.
+    budgets : sequence of int or None
+        Labelled examples per class (≥ 1), ``None`` for all.
+    seeds : int
+        Random subsets per budget (≥ 2 for a standard error).
+
+    Returns
+    -------
+    means : ndarray, shape (len(budgets),), float64
+        Mean test accuracy in [0, 1].
+    errors : ndarray, shape (len(budgets),), float64
+        Standard error of the mean over the subsets.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`probe_accuracy`, for a bad budget.
     """
     means, errors = [], []
     for k in budgets:

@@ -17,22 +17,65 @@ __all__ = ["is_quick", "quick", "seed_everything", "limit_threads"]
 
 
 def is_quick() -> bool:
-    """Return True when the environment variable ``COURSE_QUICK`` is ``1``."""
+    """Return True when the environment variable ``COURSE_QUICK`` is ``1``.
+
+    Returns
+    -------
+    bool
+        True in quick mode (the test suite sets ``COURSE_QUICK=1``).
+
+    Examples
+    --------
+    >>> import os
+    >>> is_quick() == (os.environ.get("COURSE_QUICK", "0").strip() == "1")
+    True
+    """
     return os.environ.get("COURSE_QUICK", "0").strip() == "1"
 
 
 def quick(full_value, quick_value):
     """Return ``quick_value`` in quick mode and ``full_value`` otherwise.
 
+    Parameters
+    ----------
+    full_value : object
+        What a learner gets (e.g. 2000 training steps).
+    quick_value : object
+        What the tests get under ``COURSE_QUICK=1`` (e.g. 20 steps).
+
+    Returns
+    -------
+    object
+        One of the two values, unchanged.
+
     Examples
     --------
     >>> steps = quick(2000, 20)   # 2000 training steps for a learner, 20 in the tests
+    >>> steps == (20 if is_quick() else 2000)
+    True
     """
     return quick_value if is_quick() else full_value
 
 
 def seed_everything(seed: int = 0) -> np.random.Generator:
-    """Seed Python, numpy and (if it is imported) Keras/TensorFlow; return a numpy Generator."""
+    """Seed Python, numpy and (if it is imported) Keras/TensorFlow; return a numpy Generator.
+
+    Parameters
+    ----------
+    seed : int
+        Seed for ``random``, numpy's legacy global generator, ``keras.utils.set_random_seed`` and the returned
+        Generator (≥ 0).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``np.random.default_rng(seed)``.
+
+    Examples
+    --------
+    >>> seed_everything(0).integers(10) == np.random.default_rng(0).integers(10)
+    np.True_
+    """
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - learners' code may still use the legacy global generator
     if "keras" in sys.modules or "tensorflow" in sys.modules:
@@ -46,6 +89,12 @@ def limit_threads(n: int | None = None) -> None:
     """Cap the threads numeric libraries use (default: ``COURSE_THREADS`` or all cores).
 
     Call before TensorFlow runs its first operation; later calls are ignored by TensorFlow.
+    ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` are set only where not yet set.
+
+    Parameters
+    ----------
+    n : int or None
+        Number of threads (≥ 1); ``None`` or 0 reads ``COURSE_THREADS``, then falls back to ``os.cpu_count()``.
     """
     n = n or int(os.environ.get("COURSE_THREADS", "0")) or os.cpu_count() or 1
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -24,7 +24,33 @@ def _pair(reference: np.ndarray, estimate: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def mse(reference: np.ndarray, estimate: np.ndarray) -> float:
-    r"""Mean squared error :math:`\frac1N\sum_i (x_i - \hat x_i)^2` after clipping the estimate to [0, 1]."""
+    r"""Mean squared error :math:`\frac1N\sum_i (x_i - \hat x_i)^2` after clipping the estimate to [0, 1].
+
+    Parameters
+    ----------
+    reference : ndarray, shape (H, W) or (H, W, 3), float
+        Clean image in [0, 1].
+    estimate : ndarray, same shape as ``reference``, float
+        Restored or degraded image, any finite values (clipped to [0, 1] before scoring).
+
+    Returns
+    -------
+    float
+        MSE in [0, 1] (0-1 intensity units squared).
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float numpy array (uint8 included: use :func:`course_lib.data.as_float`).
+    ValueError
+        If an image has the wrong number of dimensions or holds NaN/inf, ``reference`` leaves [0, 1], or the two
+        shapes differ.
+
+    Examples
+    --------
+    >>> mse(np.zeros((4, 4), np.float32), np.full((4, 4), 0.1, np.float32))
+    0.010000000298023226
+    """
     reference, estimate = _pair(reference, estimate)
     return float(np.mean((reference - estimate) ** 2))
 
@@ -32,7 +58,32 @@ def mse(reference: np.ndarray, estimate: np.ndarray) -> float:
 def psnr(reference: np.ndarray, estimate: np.ndarray) -> float:
     r"""Peak signal-to-noise ratio in dB, :math:`10\log_{10}(1 / \mathrm{MSE})` for images in [0, 1].
 
-    Returns ``inf`` for identical images.
+    Computed by ``skimage.metrics.peak_signal_noise_ratio`` with ``data_range=1`` on the clipped estimate.
+
+    Parameters
+    ----------
+    reference : ndarray, shape (H, W) or (H, W, 3), float
+        Clean image in [0, 1].
+    estimate : ndarray, same shape as ``reference``, float
+        Restored or degraded image, any finite values (clipped to [0, 1] before scoring).
+
+    Returns
+    -------
+    float
+        PSNR in dB; ``inf`` for identical images.
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float numpy array (uint8 included: use :func:`course_lib.data.as_float`).
+    ValueError
+        If an image has the wrong number of dimensions or holds NaN/inf, ``reference`` leaves [0, 1], or the two
+        shapes differ.
+
+    Examples
+    --------
+    >>> round(psnr(np.zeros((4, 4), np.float32), np.full((4, 4), 0.1, np.float32)), 2)   # MSE 0.01
+    20.0
     """
     from skimage.metrics import peak_signal_noise_ratio
 
@@ -47,6 +98,38 @@ def ssim(reference: np.ndarray, estimate: np.ndarray) -> float:
 
     Uses a 7x7 uniform window (skimage's default) and ``data_range=1``; colour images are
     scored per channel and averaged.  Images must be at least 7x7.
+
+    Parameters
+    ----------
+    reference : ndarray, shape (H, W) or (H, W, 3), float
+        Clean image in [0, 1].
+    estimate : ndarray, same shape as ``reference``, float
+        Restored or degraded image, any finite values (clipped to [0, 1] before scoring).
+
+    Returns
+    -------
+    float
+        SSIM in [-1, 1] (1 for identical images).
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float numpy array (uint8 included: use :func:`course_lib.data.as_float`).
+    ValueError
+        If an image has the wrong number of dimensions or holds NaN/inf, ``reference`` leaves [0, 1], or the two
+        shapes differ.
+        Also if the images are smaller than 7x7.
+
+    References
+    ----------
+    Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error visibility to
+    structural similarity", IEEE Trans. Image Processing 13(4):600-612, 2004.
+
+    Examples
+    --------
+    >>> image = np.random.default_rng(0).random((16, 16), dtype=np.float32)
+    >>> ssim(image, image)
+    1.0
     """
     from skimage.metrics import structural_similarity
 
@@ -78,7 +161,23 @@ def _feature_pair(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of ``(N, K)`` logits, computed stably (the maximum is subtracted first)."""
+    """Row-wise softmax of ``(N, K)`` logits, computed stably (the maximum is subtracted first).
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K), float
+        Unnormalised log-probabilities (any finite values).
+
+    Returns
+    -------
+    ndarray, same shape as ``logits``, float64
+        Probabilities in [0, 1]; each row sums to 1.
+
+    Examples
+    --------
+    >>> softmax(np.array([[0.0, np.log(3.0)]]))
+    array([[0.25, 0.75]])
+    """
     logits = np.asarray(logits, dtype=np.float64)
     shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
@@ -92,6 +191,37 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 
     Diagonal terms :math:`k(x_i, x_i)` are left out, which removes the bias: the estimate is 0 on average
     when both samples come from the same distribution, and can be slightly negative.
+
+    Parameters
+    ----------
+    x : ndarray, shape (m, d), float
+        First feature set, m ≥ 2 finite vectors.
+    y : ndarray, shape (n, d), float
+        Second feature set, n ≥ 2 finite vectors of the same dimension.
+
+    Returns
+    -------
+    float
+        The estimate (feature units to the sixth power; may be slightly negative).
+
+    Raises
+    ------
+    TypeError
+        If a feature set is not a numpy array.
+    ValueError
+        If a feature set is not (N, d) with N ≥ 2, holds NaN/inf, or the two dimensions d differ.
+
+    References
+    ----------
+    A. Gretton, K. M. Borgwardt, M. J. Rasch, B. Schölkopf and A. Smola, "A kernel two-sample test", JMLR
+    13:723-773, 2012 (unbiased estimator, Lemma 6); the kernel of Bińkowski et al., ICLR 2018.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).normal(size=(200, 4))
+    >>> b = np.random.default_rng(1).normal(size=(200, 4))
+    >>> bool(abs(mmd2_unbiased(a, b)) < mmd2_unbiased(a, b + 1))
+    True
     """
     x, y = _feature_pair(x, y)
     d, m, n = x.shape[1], len(x), len(y)
@@ -126,6 +256,34 @@ def fid(features_a: np.ndarray, features_b: np.ndarray) -> float:
 
     Biased: it is positive even for two samples of one distribution and shrinks as N grows, so compare
     FIDs only at equal N (and in the same feature space).
+
+    Parameters
+    ----------
+    features_a, features_b : ndarray, shape (N_a, d) and (N_b, d), float
+        Two feature sets (here the course classifier's 64-d ``features`` layer), N ≥ 2 finite vectors each.
+
+    Returns
+    -------
+    float
+        FID ≥ 0 (up to rounding), in squared feature units.
+
+    Raises
+    ------
+    TypeError
+        If a feature set is not a numpy array.
+    ValueError
+        If a feature set is not (N, d) with N ≥ 2, holds NaN/inf, or the two dimensions d differ.
+
+    References
+    ----------
+    M. Heusel, H. Ramsauer, T. Unterthiner, B. Nessler and S. Hochreiter, "GANs trained by a two time-scale
+    update rule converge to a local Nash equilibrium", NeurIPS 2017.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).normal(size=(500, 2))
+    >>> round(fid(a, a + [3.0, 4.0]), 6)   # a shift by (3, 4) costs |(3, 4)|² = 25
+    25.0
     """
     a, b = _feature_pair(features_a, features_b)
     mu_a, mu_b = a.mean(0), b.mean(0)
@@ -148,18 +306,33 @@ def class_coverage(probabilities: np.ndarray, *, threshold: float = 0.9, min_sha
 
     Parameters
     ----------
-    probabilities : ndarray, shape (N, K)
-        Class probabilities (rows sum to 1), e.g. ``softmax`` of the course classifier's logits.
+    probabilities : array_like, shape (N, K), float
+        Class probabilities (rows sum to 1 within 1e-4), e.g. ``softmax`` of the course classifier's logits.
     threshold : float
-        A sample is *confident* when its largest probability is >= ``threshold``.
+        A sample is *confident* when its largest probability is >= ``threshold``, in [0, 1].
     min_share : float
-        A class is *present* when at least this share of all samples is predicted as it.
+        A class is *present* when at least this share of all samples is predicted as it, in [0, 1].
 
     Returns
     -------
     dict
-        ``confident_share`` (share of confident samples), ``class_shares`` (length-K array: share of samples
-        whose arg-max is each class), ``classes_present`` (number of classes with share >= ``min_share``).
+        ``confident_share`` (float in [0, 1], share of confident samples), ``class_shares`` (ndarray of shape
+        (K,): share of samples whose arg-max is each class), ``classes_present`` (int, number of classes with
+        share >= ``min_share``).
+
+    Raises
+    ------
+    TypeError
+        If ``threshold`` or ``min_share`` is not a number.
+    ValueError
+        If ``probabilities`` is not 2-D or its rows do not sum to 1, or ``threshold``/``min_share`` is outside
+        [0, 1].
+
+    Examples
+    --------
+    >>> c = class_coverage(np.array([[0.95, 0.05], [0.6, 0.4]]))
+    >>> c["confident_share"], c["classes_present"]
+    (0.5, 1)
     """
     from .validate import check_range
 

@@ -30,7 +30,30 @@ RECIPES: dict[str, str] = {
 
 
 def run_recipe(name: str) -> dict:
-    """Run the recipe ``name`` with its default settings; return the measured quality."""
+    """Run the recipe ``name`` with its default settings; return the measured quality.
+
+    Parameters
+    ----------
+    name : str
+        A checkpoint name, a key of :data:`RECIPES` (e.g. ``"glyph-cnn"``).
+
+    Returns
+    -------
+    dict
+        The quality the recipe measured and stored in the checkpoint manifest (metric name → value).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`RECIPES`.
+
+    Examples
+    --------
+    >>> run_recipe("no-such-model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown checkpoint 'no-such-model'; known: ae-digits, denoiser, ...
+    """
     if name not in RECIPES:
         raise ValueError(f"unknown checkpoint {name!r}; known: {', '.join(sorted(RECIPES))}")
     module, function = RECIPES[name].split(":")
