@@ -31,14 +31,14 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .validate import check_choice, check_image, check_int, check_positive, check_range
+from .validate import check_choice, check_image, check_int, check_noisy, check_positive, check_range
 
 __all__ = [
     "StageParams", "BM3DProfile", "NORMAL", "HIGH_NOISE", "PROFILES", "bm3d_profile", "Groups",
     "dct_matrix", "bior15_matrix", "haar_matrix", "transform_matrix", "kaiser_window",
     "reference_positions", "block_distances", "prefiltered_distances", "matching_threshold", "match_blocks",
     "extract_blocks", "transform_3d", "hard_threshold", "wiener", "aggregate",
-    "bm3d_step1", "bm3d_step2", "bm3d", "OPPONENT",
+    "bm3d_step1", "bm3d_step2", "bm3d", "OPPONENT", "reference_bm3d", "REFERENCE_MIN_SIZE",
 ]
 
 
@@ -945,7 +945,7 @@ def bm3d_step2(noisy: np.ndarray, basic: np.ndarray, sigma: float, params: Stage
     Dabov et al. 2007, Sec. III and eq. 8, 11-12 (see the module docstring).
     """
     noisy, sigma = _check_step_inputs(noisy, sigma, params)
-    basic = check_image(basic, "basic", ndim=(2,), value_range=None)
+    basic = check_noisy(basic, "basic", sigma, ndim=(2,))
     if basic.shape != noisy.shape:
         raise ValueError(f"basic must have the shape of noisy {noisy.shape}; got {basic.shape}")
     if groups is None:
@@ -964,8 +964,8 @@ def bm3d_step2(noisy: np.ndarray, basic: np.ndarray, sigma: float, params: Stage
 
 
 def _check_step_inputs(noisy: object, sigma: object, params: StageParams) -> tuple[np.ndarray, float]:
-    noisy = check_image(noisy, "noisy", ndim=(2,), min_size=params.block_size, value_range=None)
-    return noisy, check_range(sigma, "sigma", 0.0, 1.0, lo_open=True, hint=_sigma_hint(sigma))
+    sigma = check_range(sigma, "sigma", 0.0, 1.0, lo_open=True, hint=_sigma_hint(sigma))
+    return check_noisy(noisy, "noisy", sigma, ndim=(2,), min_size=params.block_size), sigma
 
 
 #: Opponent colour transform of CBM3D (rows: luminance, two chrominances), as in the authors' code.
@@ -1028,11 +1028,7 @@ def bm3d(noisy: np.ndarray, sigma: float, *, stage: str = "both", profile: str =
     prof = bm3d_profile(sigma, profile)
     lambda_3d = prof.lambda_3d if lambda_3d is None else check_positive(lambda_3d, "lambda_3d")
     size = max(prof.hard.block_size, prof.wiener.block_size)
-    noisy = check_image(noisy, "noisy", min_size=size, value_range=None)
-    lo, hi = float(noisy.min()), float(noisy.max())
-    if lo < -10 * sigma - 0.5 or hi > 1.5 + 10 * sigma:
-        raise ValueError(f"noisy must be a [0, 1] image plus noise of std sigma={sigma:.4g}; got values in "
-                         f"[{lo:.4g}, {hi:.4g}]" + (" — did you forget to divide by 255?" if hi > 2 else ""))
+    noisy = check_noisy(noisy, "noisy", sigma, min_size=size)
     if noisy.ndim == 2:
         basic = bm3d_step1(noisy, sigma, prof.hard, lambda_3d)
         return basic if stage == "hard" else bm3d_step2(noisy, basic, sigma, prof.wiener)
@@ -1054,3 +1050,35 @@ def _cbm3d(noisy: np.ndarray, sigma: float, prof: BM3DProfile, lambda_3d: float,
                           max_blocks=p2.max_blocks, tau=matching_threshold(p2.tau_match))
         basic = np.stack([bm3d_step2(channels[..., c], basic[..., c], sigmas[c], p2, groups=g2) for c in range(3)], -1)
     return (basic @ np.linalg.inv(OPPONENT).T).astype(np.float32)
+
+
+#: Smallest side the reference ``bm3d`` package accepts (its block size); exactly 8x8 crashes it (segfault).
+REFERENCE_MIN_SIZE = 8
+
+
+def reference_bm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """The reference ``bm3d`` package (Mäkinen, Azzari & Foi, 2020) on a grayscale image, made safe to call.
+
+    The compiled package raises an unhelpful error below 8x8 pixels and *kills the Python process*
+    (segmentation fault, bm3d 4.0) on an image of exactly 8x8.  This wrapper checks the input first
+    (:func:`course_lib.validate.check_noisy`: at least 8x8, finite, on the 0-1 scale) and denoises an 8x8
+    image as 9x8 (one mirrored row added, then cut off again).
+
+    Parameters
+    ----------
+    noisy : ndarray (H, W), float, H, W >= 8
+        Noisy image on the 0-1 scale (not clipped).
+    sigma : float
+        Noise standard deviation in (0, 1].
+
+    Returns
+    -------
+    ndarray (H, W), float32
+    """
+    import bm3d as reference
+
+    sigma = check_range(sigma, "sigma", 0.0, 1.0, lo_open=True, hint=_sigma_hint(sigma))
+    noisy = check_noisy(noisy, "noisy", sigma, ndim=(2,), min_size=REFERENCE_MIN_SIZE)
+    h, w = noisy.shape
+    padded = np.pad(noisy, ((0, 1), (0, 0)), mode="reflect") if (h, w) == (8, 8) else noisy
+    return np.asarray(reference.bm3d(padded.astype(np.float64), sigma_psd=sigma), dtype=np.float32)[:h, :w]

@@ -14,7 +14,7 @@ import numpy as np
 from . import bm3d as B
 from .degrade import add_gaussian_noise
 from .metrics import psnr
-from .validate import check_choice, check_image, check_int, check_positive, check_range
+from .validate import check_choice, check_image, check_int, check_noisy, check_positive, check_range
 
 __all__ = [
     "patch_recurrence", "recurrence_figure", "match_view", "match_explorer", "match_agreement",
@@ -289,7 +289,7 @@ def group_sparsity(image: np.ndarray, *, step: int = 9, transform: str = "bior1.
     ValueError
         If ``image`` is not 2-D, is smaller than 8x8, holds NaN/inf or values outside [0, 1].
     """
-    image = check_image(image, ndim=(2,), min_size=8)
+    image = check_image(image, ndim=(2,), min_size=11)  # 11x11 = 4x4 block positions: a full group of 16
     groups = B.match_blocks(image, step=step, tau=np.inf)
     blocks = B.extract_blocks(image, groups.positions, 8)                     # (R, 16, 8, 8)
     alone = B.transform_3d(blocks.reshape(-1, 1, 8, 8), transform).reshape(len(blocks), 16, 64)[..., 1:]
@@ -478,7 +478,8 @@ _GRIDS = {
 
 
 def _check_noisy(noisy: np.ndarray, sigma: float) -> tuple[np.ndarray, float]:
-    return check_image(noisy, "noisy", ndim=(2,), value_range=None), check_range(sigma, "sigma", 0, 1, lo_open=True)
+    sigma = check_range(sigma, "sigma", 0, 1, lo_open=True)
+    return check_noisy(noisy, "noisy", sigma, ndim=(2,)), sigma
 
 
 def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
@@ -669,9 +670,7 @@ def compare_methods(clean: np.ndarray, sigma255: float, *, seed: int = 0, tuned:
     tuned = tuned or {}
 
     def reference(z):
-        import bm3d
-
-        return bm3d.bm3d(z.astype(np.float64), sigma).astype(np.float32)
+        return B.reference_bm3d(z, sigma)
 
     runners = {
         "bm3d": lambda z: B.bm3d(z, sigma),

@@ -39,19 +39,30 @@ DIGIT_SIZE = 8
 
 
 def as_float(image: np.ndarray) -> np.ndarray:
-    """Convert a uint8 (0-255), bool or float image to float32 in [0, 1].
+    """Convert a uint8 (0-255), uint16 (0-65535), bool or float image to float32 in [0, 1].
 
-    Floats are checked to lie in [0, 1], never rescaled silently.
+    uint8 is divided by 255 and uint16 (16-bit PNG/TIFF) by 65535, so white stays 1.0.  Floats are checked to lie
+    in [0, 1], never rescaled silently: values that look like 0-255 or 0-65535 raise a ``ValueError`` that says
+    which division was forgotten.  Other integer dtypes raise a ``TypeError`` that says what to do.
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a numpy array; got {type(image).__name__}")
     if image.dtype == np.uint8:
         return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
     if image.dtype == bool:
         return image.astype(np.float32)
     if np.issubdtype(image.dtype, np.floating):
         return check_image(image, "image", ndim=(2, 3, 4))
-    raise TypeError(f"image must be uint8, bool or float; got dtype {image.dtype}")
+    if np.issubdtype(image.dtype, np.integer):
+        peak = int(image.max()) if image.size else 0
+        todo = ("image.astype(np.uint8)" if 0 <= image.min() and peak <= 255 else
+                "image.astype(np.uint16)" if 0 <= image.min() and peak <= 65535 else
+                "image.astype(np.float32) scaled to [0, 1] by your data's own range")
+        raise TypeError(f"image must be uint8, uint16, bool or float; got dtype {image.dtype} with values up to "
+                        f"{peak} — convert it first, e.g. as_float({todo})")
+    raise TypeError(f"image must be uint8, uint16, bool or float; got dtype {image.dtype}")
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

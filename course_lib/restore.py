@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from .validate import check_batch, check_choice, check_image, check_int, check_mask, check_range
+from .validate import check_batch, check_choice, check_image, check_int, check_mask, check_noisy, check_range
 
 __all__ = [
     "build_denoiser", "build_inpainter", "build_upscaler", "receptive_field", "split_photos",
@@ -37,7 +37,7 @@ __all__ = [
     "masked_log_mse", "inpaint_weights", "FILLS",
     "denoise", "inpaint", "upscale", "cnn_denoise", "cnn_inpaint", "cnn_upscale", "telea",
     "load_restorer", "classical_denoise", "denoise_view", "inpaint_view", "pretrain_denoiser", "pretrain_inpainter",
-    "pretrain_upscaler", "MAX_SIGMA",
+    "pretrain_upscaler", "MAX_SIGMA", "TILE", "model_reach",
 ]
 
 #: Largest noise level (0-1 scale) the denoiser is trained on: σ ∈ [0, 55/255].
@@ -176,6 +176,74 @@ def receptive_field(n_convs: int, kernel: int = 3, downsample: int = 1) -> int:
 
 
 # --------------------------------------------------------------------------- batches (numpy, any size)
+#: Side (pixels of the network's input grid) of the square tiles that large inputs are cut into; each tile
+#: also gets a margin of the model's reach on every side.  A 384x384 tile (plus margins) keeps the shipped
+#: denoiser's activations under ~0.3 GB whatever the image size (measured: ``benchmarks/memory.py``).
+TILE = 384
+
+_POINTWISE_LAYERS = ("InputLayer", "Concatenate", "Subtract", "Add", "Softmax", "Lambda", "PixelShuffle",
+                     "NoiseLevelMap", "ReLU", "Activation", "Multiply", "Rescaling")
+
+
+def model_reach(model) -> int | None:
+    """How many input pixels on each side of an output pixel can change it: the radius of the receptive field.
+
+    Sums ``dilation · (kernel - 1) / 2`` over the stride-1, ``"same"``-padded convolutions; after a
+    :class:`PixelUnshuffle` (the denoiser and the inpainter run at half resolution) a half-resolution pixel
+    is a 2x2 block, so the reach is ``2 · sum + 1`` full-resolution pixels.  For the shipped models:
+    denoiser 15 convolutions → 31 px, inpainter 8 dilated convolutions (1, 2, 4, 8, 4, 2, 1, 1) → 47 px,
+    upscaler 6 convolutions → 6 low-resolution px.  ``None`` for a layer it does not know (then nothing is tiled).
+    """
+    factor, total = 1, 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "PixelUnshuffle":
+            factor = 2
+        elif kind == "Conv2D":
+            if tuple(layer.strides) != (1, 1) or layer.padding != "same":
+                return None
+            total += (layer.kernel_size[0] - 1) // 2 * layer.dilation_rate[0]
+        elif kind not in _POINTWISE_LAYERS:
+            return None
+    return factor * total + (factor - 1)
+
+
+def _tiled(call, inputs: list[np.ndarray], scales: list[int], out_scale: int, reach: int | None, tile: int | None,
+           align: int = 1) -> np.ndarray:
+    """Run ``call(inputs)`` (a fully convolutional model on ``(N, H, W, C)`` arrays) in overlapping tiles.
+
+    ``inputs[i]`` has ``scales[i]`` times the height and width of the base grid (``H, W`` = ``inputs[0]``'s over
+    ``scales[0]``); the output has ``out_scale`` times.  The base grid is cut into ``tile x tile`` cores; each is
+    run with ``reach`` extra pixels on every side (rounded up to ``align``, so that pixel-unshuffle blocks stay
+    aligned) and only its core is kept.  A core pixel's receptive field then lies inside its padded tile, or meets
+    the image border exactly where the whole image's would: the result equals the untiled one (to float rounding).
+    Batches are split so that one call sees at most ``tile²`` base pixels (one image at a time for large images).
+    """
+    h, w = inputs[0].shape[1] // scales[0], inputs[0].shape[2] // scales[0]
+    n = len(inputs[0])
+    if tile is None:
+        tile = TILE
+    tile = max(align, tile // align * align)
+    if reach is None or n * h * w <= tile * tile:
+        return np.asarray(call(inputs))
+    per_call = max(1, tile * tile // (h * w))
+    if per_call > 1 or (h <= tile and w <= tile):  # small images, large batch: split the batch only
+        return np.concatenate([np.asarray(call([a[i:i + per_call] for a in inputs])) for i in range(0, n, per_call)])
+    margin = -(-reach // align) * align
+    out = None
+    for i in range(n):
+        for y0 in range(0, h, tile):
+            for x0 in range(0, w, tile):
+                y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+                ya, yb, xa, xb = max(0, y0 - margin), min(h, y1 + margin), max(0, x0 - margin), min(w, x1 + margin)
+                part = np.asarray(call([a[i:i + 1, ya * k:yb * k, xa * k:xb * k] for a, k in zip(inputs, scales)]))
+                if out is None:
+                    out = np.empty((n, h * out_scale, w * out_scale, part.shape[-1]), part.dtype)
+                s = out_scale
+                out[i, y0 * s:y1 * s, x0 * s:x1 * s] = part[0, (y0 - ya) * s:(y1 - ya) * s, (x0 - xa) * s:(x1 - xa) * s]
+    return out
+
+
 def _pad_even(images: np.ndarray) -> tuple[np.ndarray, int, int]:
     h, w = images.shape[1:3]
     pad = ((0, 0), (0, h % 2), (0, w % 2)) + ((0, 0),) * (images.ndim - 3)
@@ -183,15 +251,26 @@ def _pad_even(images: np.ndarray) -> tuple[np.ndarray, int, int]:
     return padded, h, w
 
 
-def denoise_batch(model, noisy: np.ndarray, sigma) -> np.ndarray:
-    """Denoise a batch ``(N, H, W)`` of any H, W with noise levels ``sigma`` (scalar or ``(N,)``)."""
-    padded, h, w = _pad_even(check_batch(noisy, "noisy", value_range=None))
+def denoise_batch(model, noisy: np.ndarray, sigma, *, tile: int | None = None) -> np.ndarray:
+    """Denoise a batch ``(N, H, W)`` of any H, W with noise levels ``sigma`` (scalar or ``(N,)``, 0-1 scale).
+
+    Large inputs run in overlapping tiles of ``tile`` pixels (default :data:`TILE`) with a margin of the model's
+    receptive-field radius (:func:`model_reach`, 31 px for the shipped denoiser), so memory stays bounded and
+    the result equals the untiled one.  ``noisy`` must be on the 0-1 scale (plus noise of std ``sigma``).
+    """
+    noisy = check_batch(noisy, "noisy", value_range=None)
     sigma = np.asarray(sigma, np.float32)
-    if sigma.ndim > 1 or sigma.size not in (1, len(padded)) or not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
-        raise ValueError(f"sigma must be one finite noise level >= 0 or one per image ({len(padded)}); got {sigma!r}")
+    if sigma.ndim > 1 or sigma.size not in (1, len(noisy)) or not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
+        raise ValueError(f"sigma must be one finite noise level >= 0 or one per image ({len(noisy)}); got {sigma!r}")
+    check_noisy(noisy.reshape(-1, noisy.shape[2]), "noisy", float(sigma.max()), ndim=(2,))
+    padded, h, w = _pad_even(noisy)
     sigmas = np.broadcast_to(sigma.reshape(-1), (len(padded),)).reshape(-1, 1)
-    out = model([padded[..., None], sigmas], training=False)
-    return np.asarray(out)[:, :h, :w, 0]
+
+    # the σ of each image travels with it as a 1x1 "image", so that batch splits keep it
+    sigma_maps = np.broadcast_to(sigmas[:, None, None, :], (len(padded), *padded.shape[1:3], 1))
+    out = _tiled(lambda inputs: model([inputs[0], inputs[1][:, 0, 0]], training=False),
+                 [padded[..., None], sigma_maps], [1, 1], 1, model_reach(model), tile, align=2)
+    return out[:, :h, :w, 0]
 
 
 def _opencv_fill(image: np.ndarray, mask: np.ndarray, flag: int, radius: int = 3) -> np.ndarray:
@@ -232,24 +311,37 @@ def _inpainter_inputs(images: np.ndarray, masks: np.ndarray) -> tuple[list[np.nd
     return [fills, mask_f[..., None]], h, w
 
 
-def inpaint_batch(model, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """Inpaint a batch ``(N, H, W)`` (values under the masks are ignored) with the network."""
+def inpaint_batch(model, images: np.ndarray, masks: np.ndarray, *, tile: int | None = None) -> np.ndarray:
+    """Inpaint a batch ``(N, H, W)`` (values under the masks are ignored) with the network.
+
+    The classical fills (:func:`classical_fills`) are computed on whole images; the network then runs in
+    overlapping tiles of ``tile`` pixels (default :data:`TILE`) with a margin of its receptive-field radius
+    (:func:`model_reach`, 47 px for the shipped inpainter), so memory stays bounded and the result equals the
+    untiled one.
+    """
     images = check_batch(images, "images")
     if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != images.shape:
-        raise ValueError(f"masks must be a boolean array of shape {images.shape} (True = missing pixel)")
+        raise ValueError(f"masks must be a boolean array of shape {images.shape} (True = missing pixel); got "
+                         f"{masks.shape if isinstance(masks, np.ndarray) else type(masks).__name__}")
     inputs, h, w = _inpainter_inputs(images, masks)
-    out = np.asarray(model(inputs, training=False))[:, :h, :w, 0]
-    return np.where(masks, np.clip(out, 0, 1), images).astype(np.float32)
+    out = _tiled(lambda x: model(x, training=False), inputs, [1, 1], 1, model_reach(model), tile, align=2)
+    return np.where(masks, np.clip(out[:, :h, :w, 0], 0, 1), images).astype(np.float32)
 
 
-def upscale_batch(model, low: np.ndarray) -> np.ndarray:
-    """Enlarge a batch ``(N, h, w)`` ×2 with the network; returns ``(N, 2h, 2w)`` clipped to [0, 1]."""
+def upscale_batch(model, low: np.ndarray, *, tile: int | None = None) -> np.ndarray:
+    """Enlarge a batch ``(N, h, w)`` ×2 with the network; returns ``(N, 2h, 2w)`` clipped to [0, 1].
+
+    Large inputs run in overlapping tiles of ``tile`` low-resolution pixels (default :data:`TILE`) with a margin
+    of the receptive-field radius (:func:`model_reach`, 6 low-resolution px for the shipped upscaler); the bicubic
+    enlargement that the network corrects is computed on whole images.  The result equals the untiled one.
+    """
     from .degrade import upsample
 
     low = check_batch(low, "low")
     bicubic = np.stack([upsample(im, 2) for im in low])
-    out = model([low[..., None], bicubic[..., None]], training=False)
-    return np.clip(np.asarray(out)[..., 0], 0, 1)
+    out = _tiled(lambda x: model(x, training=False), [low[..., None], bicubic[..., None]], [1, 2], 2,
+                 model_reach(model), tile)
+    return np.clip(out[..., 0], 0, 1)
 
 
 # --------------------------------------------------------------------------- training data
@@ -402,35 +494,52 @@ def load_restorer(name: str):
     return model
 
 
-def cnn_denoise(image: np.ndarray, sigma: float | None = None) -> np.ndarray:
+def cnn_denoise(image: np.ndarray, sigma: float | None = None, *, tile: int | None = None) -> np.ndarray:
     """Denoise a grayscale float image with the shipped FFDNet-style model.
 
     Parameters
     ----------
-    image : ndarray (H, W)
-        Noisy image (values may leave [0, 1]: Gaussian noise is not clipped).
+    image : ndarray (H, W), float, H, W >= 1
+        Noisy image on the 0-1 scale (values may leave [0, 1]: Gaussian noise is not clipped).
     sigma : float or None
         Noise standard deviation on the 0-1 scale; ``None`` = blind: σ is estimated with
         :func:`skimage.restoration.estimate_sigma` (wavelet MAD, Donoho & Johnstone 1994).
+    tile : int, optional
+        Tile side for large images (default :data:`TILE`); tiles overlap by the receptive-field radius
+        (31 px), so the result does not depend on it (see :func:`denoise_batch`).
+
+    Raises
+    ------
+    ValueError
+        If the values do not look like a 0-1 image plus noise (e.g. a 0-255 image: "divide by 255").
     """
     from skimage.restoration import estimate_sigma
 
-    image = check_image(image, ndim=(2,), min_size=2, value_range=None)
+    if sigma is not None:
+        sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
+    image = check_noisy(image, "image", sigma, ndim=(2,), max_sigma=MAX_SIGMA)
     if sigma is None:
-        sigma = float(estimate_sigma(image))
-    sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
-    return denoise_batch(load_restorer("denoiser"), image[None], sigma)[0]
+        sigma = float(estimate_sigma(image)) if min(image.shape) > 1 else 0.0
+        sigma = check_range(sigma, "estimated sigma", 0.0, 1.0, hint=" (blind mode estimated it from the image)")
+    return denoise_batch(load_restorer("denoiser"), image[None], sigma, tile=tile)[0]
 
 
-def cnn_inpaint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Fill the pixels where ``mask`` is True with the shipped inpainter; other pixels are kept."""
+def cnn_inpaint(image: np.ndarray, mask: np.ndarray, *, tile: int | None = None) -> np.ndarray:
+    """Fill the pixels where ``mask`` is True with the shipped inpainter; other pixels are kept.
+
+    ``image`` (H, W) float in [0, 1], H, W >= 2; ``mask`` (H, W) bool.  Large images run in overlapping tiles
+    (``tile``, default :data:`TILE`; margin 47 px, the receptive-field radius), see :func:`inpaint_batch`.
+    """
     image = check_image(image, ndim=(2,), min_size=2)
     mask = check_mask(mask, image.shape)
-    return inpaint_batch(load_restorer("inpainter"), image[None], mask[None])[0]
+    return inpaint_batch(load_restorer("inpainter"), image[None], mask[None], tile=tile)[0]
 
 
-def inpaint_weights(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``(H, W, 3)``: how much the shipped inpainter trusts each of :data:`FILLS` at every pixel (sums to 1)."""
+def inpaint_weights(image: np.ndarray, mask: np.ndarray, *, tile: int | None = None) -> np.ndarray:
+    """``(H, W, 3)``: how much the shipped inpainter trusts each of :data:`FILLS` at every pixel (sums to 1).
+
+    Tiled like :func:`inpaint_batch`.
+    """
     import keras
 
     image = check_image(image, ndim=(2,), min_size=2)
@@ -438,13 +547,17 @@ def inpaint_weights(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     model = load_restorer("inpainter")
     weights = keras.Model(model.inputs, model.get_layer("weights").output)
     inputs, h, w = _inpainter_inputs(image[None], mask[None])
-    return np.asarray(weights(inputs, training=False))[0, :h, :w]
+    out = _tiled(lambda x: weights(x, training=False), inputs, [1, 1], 1, model_reach(model), tile, align=2)
+    return out[0, :h, :w]
 
 
-def cnn_upscale(image: np.ndarray) -> np.ndarray:
-    """Enlarge a grayscale image ×2 with the shipped ESPCN-style upscaler."""
-    image = check_image(image, ndim=(2,), min_size=2)
-    return upscale_batch(load_restorer("upscaler"), image[None])[0]
+def cnn_upscale(image: np.ndarray, *, tile: int | None = None) -> np.ndarray:
+    """Enlarge a grayscale image (H, W) float in [0, 1] ×2 with the shipped ESPCN-style upscaler.
+
+    Large images run in overlapping tiles (``tile``, default :data:`TILE`; margin 6 px), see :func:`upscale_batch`.
+    """
+    image = check_image(image, ndim=(2,), min_size=1)
+    return upscale_batch(load_restorer("upscaler"), image[None], tile=tile)[0]
 
 
 denoise, inpaint, upscale = cnn_denoise, cnn_inpaint, cnn_upscale
@@ -452,15 +565,21 @@ denoise, inpaint, upscale = cnn_denoise, cnn_inpaint, cnn_upscale
 
 # --------------------------------------------------------------------------- widget views
 def classical_denoise(noisy: np.ndarray, sigma: float, method: str) -> np.ndarray:
-    """``"bm3d"`` (reference package, Dabov et al. 2007) or ``"nl-means"`` (OpenCV, Buades et al. 2005)."""
-    import bm3d
+    """``"bm3d"`` (reference package, Dabov et al. 2007) or ``"nl-means"`` (OpenCV, Buades et al. 2005).
+
+    ``noisy`` is a grayscale image on the 0-1 scale plus noise, at least 8x8 for ``"bm3d"``
+    (:func:`course_lib.bm3d.reference_bm3d`) and 1x1 for ``"nl-means"``.
+    """
     import cv2
 
+    from .bm3d import REFERENCE_MIN_SIZE, reference_bm3d
+
     method = check_choice(method, "method", ("bm3d", "nl-means"))
-    noisy = check_image(noisy, "noisy", ndim=(2,), min_size=2, value_range=None)
     sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
+    min_size = REFERENCE_MIN_SIZE if method == "bm3d" else 1
+    noisy = check_noisy(noisy, "noisy", sigma, ndim=(2,), min_size=min_size)
     if method == "bm3d":
-        return np.asarray(bm3d.bm3d(noisy, sigma_psd=sigma), dtype=np.float32)
+        return reference_bm3d(noisy, sigma) if sigma > 0 else noisy.copy()
     as_uint8 = np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8)
     return cv2.fastNlMeansDenoising(as_uint8, None, h=float(sigma * 255)).astype(np.float32) / 255
 

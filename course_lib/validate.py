@@ -12,13 +12,47 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_image", "check_batch", "check_positive", "check_range", "check_int", "check_choice", "check_mask"]
+__all__ = ["check_image", "check_batch", "check_noisy", "check_positive", "check_range", "check_int", "check_choice",
+           "check_mask", "scale_hint", "noisy_margin"]
 
 
 def _describe(x: object) -> str:
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape} and dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}"[:120]
+
+
+def scale_hint(vmin: float, vmax: float, *, noisy: bool = False) -> str:
+    """What to do about values outside [0, 1], judged from their range ``[vmin, vmax]``; ``""`` if nothing fits.
+
+    * max in (1, 255] (up to 300 for a noisy image), min >= 0 (>= -45 noisy): 8-bit values -> "divide by 255";
+      whole numbers up to 16 also get "divide by 16" (sklearn's digits count 0..16);
+    * max in (255, 257.01]: a 16-bit image divided by 255 -> "divide the uint16 image by 65535 instead";
+    * max in (257.01, 65535]: 16-bit values -> "divide by 65535";
+    * min in [-1, 0) and max <= 1: a [-1, 1] image (tanh output) -> "(x + 1) / 2".
+
+    Used by every range check of the course, so the same input gets the same advice everywhere.
+    """
+    low = -45.0 if noisy else -1e-6
+    if -1.0 <= vmin < 0 and vmax <= 1.0 and not noisy:
+        return " — values in [-1, 1]? map them to [0, 1] with (x + 1) / 2"
+    if vmin < low or vmax <= 1.0:
+        return ""
+    if vmax <= (300.0 if noisy else 255.0):
+        digits = " (or by 16 if these are sklearn's 0-16 digit counts)" if vmax <= 16 and vmin >= 0 else ""
+        return f" — did you forget to divide by 255?{digits} course_lib.data.as_float converts uint8 images"
+    if vmax <= 257.01:
+        return (" — 16-bit values divided by 255? divide the uint16 image by 65535 instead "
+                "(course_lib.data.as_float does)")
+    if vmax <= 65535.0 * (1.2 if noisy else 1.0):
+        return " — 16-bit values? divide by 65535 (course_lib.data.as_float converts uint16 images)"
+    return ""
+
+
+def noisy_margin(sigma: float | None) -> float:
+    """How far a noisy image may leave [0, 1]: ``0.5 + 10 σ`` (10 standard deviations of Gaussian noise, plus
+    room for a clean image that overshoots a little); σ unknown counts as σ = 1, the largest the course accepts."""
+    return 0.5 + 10.0 * (1.0 if sigma is None else float(sigma))
 
 
 def check_image(
@@ -52,9 +86,9 @@ def check_image(
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} must be a numpy array; got {_describe(image)}")
-    if image.dtype == np.uint8:
+    if image.dtype in (np.uint8, np.uint16):
         raise TypeError(
-            f"{name} must be a float image in [0, 1]; got dtype uint8 — "
+            f"{name} must be a float image in [0, 1]; got dtype {image.dtype} — "
             "convert it with course_lib.data.as_float(image)"
         )
     if image.dtype == bool or not np.issubdtype(image.dtype, np.floating):
@@ -71,7 +105,7 @@ def check_image(
         lo, hi = value_range
         vmin, vmax = float(image.min()), float(image.max())
         if vmin < lo or vmax > hi:
-            hint = " — did you forget to divide by 255?" if vmax > 1.5 and hi == 1.0 else ""
+            hint = scale_hint(vmin, vmax) if (lo, hi) == (0.0, 1.0) else ""
             raise ValueError(f"{name} values must be in [{lo:g}, {hi:g}]; got range [{vmin:.4g}, {vmax:.4g}]{hint}")
     return image.astype(np.float32, copy=False)
 
@@ -92,12 +126,39 @@ def check_batch(
         raise TypeError(f"{name} must be a numpy array of shape (N, H, W); got {_describe(images)}")
     if images.dtype == bool or not np.issubdtype(images.dtype, np.floating):
         raise TypeError(f"{name} must be float images in [0, 1]; got dtype {images.dtype}"
-                        + (" — convert with course_lib.data.as_float" if images.dtype == np.uint8 else ""))
+                        + (" — convert with course_lib.data.as_float" if images.dtype in (np.uint8, np.uint16)
+                           else ""))
     expected = f"(N, {size[0]}, {size[1]})" if size else "(N, H, W)"
     if images.ndim != 3 or (size is not None and images.shape[1:] != tuple(size)) or 0 in images.shape:
         raise ValueError(f"{name} must have shape {expected} with N, H, W >= 1; got shape {images.shape}")
     return check_image(images.reshape(-1, images.shape[2]), name, ndim=(2,), value_range=value_range).reshape(
         images.shape)
+
+
+def check_noisy(
+    image: object,
+    name: str = "noisy",
+    sigma: float | None = None,
+    *,
+    ndim: tuple[int, ...] = (2, 3),
+    min_size: int = 1,
+    max_sigma: float = 1.0,
+) -> np.ndarray:
+    """Check a *noisy* float image: a [0, 1] image plus zero-mean noise of standard deviation ``sigma``.
+
+    Noise is not clipped, so values may leave [0, 1], but by no more than :func:`noisy_margin` ``(sigma)``;
+    an image on the 0-255 (or 0-65535) scale is rejected with :func:`scale_hint`'s advice instead of being
+    "denoised" on the wrong scale.  Otherwise as :func:`check_image` (dtype, rank, size, finite values).
+    ``sigma=None`` (blind denoising) allows noise up to ``max_sigma``.
+    """
+    image = check_image(image, name, ndim=ndim, min_size=min_size, value_range=None)
+    margin = noisy_margin(max_sigma if sigma is None else sigma)
+    vmin, vmax = float(image.min()), float(image.max())
+    if vmin < -margin or vmax > 1 + margin:
+        noise = f"noise of std sigma={sigma:.4g}" if sigma is not None else f"noise of std up to {max_sigma:.4g}"
+        raise ValueError(f"{name} must be a [0, 1] image plus {noise}, so values in [{-margin:.4g}, {1 + margin:.4g}]; "
+                         f"got range [{vmin:.4g}, {vmax:.4g}]{scale_hint(vmin, vmax, noisy=True)}")
+    return image
 
 
 def check_range(
