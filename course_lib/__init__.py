@@ -2,6 +2,16 @@
 
 Modules are named after the idea they hold (``data``, ``degrade``, ``metrics``, ``bm3d``, ...).
 Importing ``course_lib`` is cheap: modules that need TensorFlow import it themselves.
+
+Importing it first also keeps TensorFlow's C++ log lines (absl notices, CPU-feature and oneDNN
+messages, grappler warnings) out of the lessons: TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` and
+``TF_ENABLE_ONEDNN_OPTS`` once, when it loads, so they are set here (unless already set) before any
+module imports it. Level 3 shows fatal errors only; Python exceptions are unaffected.
 """
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"

@@ -390,6 +390,9 @@ def modes_covered(points: np.ndarray, *, n_modes: int = 8, radius: float = 2.0, 
     return {"modes": int(np.sum(shares >= min_share)), "high_quality": float(good.mean()), "mode_shares": shares}
 
 
+_SHORT = {"non-saturating": "NS"}  # progress-bar labels short enough not to wrap
+
+
 def train_toy_gan(*, loss: str = "non-saturating", g_lr: float = 1e-3, d_lr: float = 1e-3, steps: int = 2000,
                   batch_size: int = 256, latent_dim: int = 2, seed: int = 0, n_samples: int = 2000) -> dict:
     """Train an MLP GAN on the ring of 8 Gaussians; return samples, their mode coverage and the history.
@@ -399,7 +402,7 @@ def train_toy_gan(*, loss: str = "non-saturating", g_lr: float = 1e-3, d_lr: flo
     generator = build_toy_generator(latent_dim, seed=seed)
     discriminator = build_toy_discriminator(seed=seed + 1)
     history = train_gan(generator, discriminator, ring_data(50_000, seed=seed), steps=steps, batch_size=batch_size,
-                        loss=loss, g_lr=g_lr, d_lr=d_lr, seed=seed, desc=f"toy GAN ({loss})")
+                        loss=loss, g_lr=g_lr, d_lr=d_lr, seed=seed, desc=f"toy {_SHORT.get(loss, loss)}")
     points = sample(generator, n_samples, seed=seed + 1)
     return {"samples": points, "coverage": modes_covered(points), "history": history, "generator": generator}
 

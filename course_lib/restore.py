@@ -476,7 +476,8 @@ def train_model(model, task: str, images, *, steps: int | None = None, minutes: 
 
     log_every = max(1, min(50, steps // 50)) if steps else 50
     try:
-        return run_steps(step, steps, desc=f"train {task}", log_every=log_every, on_log=on_log)
+        return run_steps(step, steps, desc=f"train {task}", log_every=log_every, on_log=on_log,
+                         minutes=minutes or None)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -7,11 +7,12 @@ ends the loop after the last completed step and keeps its weights.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
 
-from .validate import check_int
+from .validate import check_int, check_positive
 
 __all__ = ["run_steps"]
 
@@ -23,6 +24,7 @@ def run_steps(
     desc: str = "training",
     log_every: int = 1,
     on_log: Callable[[int, dict], None] | None = None,
+    minutes: float | None = None,
 ) -> dict[str, list[float]]:
     """Run ``step(i)`` for ``i = 0 … n_steps-1`` with a tqdm progress bar.
 
@@ -31,31 +33,41 @@ def run_steps(
     step : callable
         Does one training update and returns ``{"loss": value, ...}`` (numbers or scalar tensors).
     n_steps : int or None
-        Number of steps; ``None`` runs until ``step`` raises ``StopIteration`` (e.g. a time budget is spent).
+        Number of steps; ``None`` runs until ``step`` raises ``StopIteration`` or the ``minutes`` budget is spent.
     desc : str
-        Label of the progress bar.
+        Label of the progress bar (keep it short: a long label wraps the bar).
     log_every : int
         Record the history every ``log_every`` steps.
     on_log : callable, optional
         Called as ``on_log(i, logs)`` whenever the history is recorded (e.g. to save snapshots).
+    minutes : float, optional
+        A time budget: the loop ends (normally) once it is spent, and the bar shows the elapsed seconds
+        against the budget, with the step count beside them.
 
     Returns
     -------
     dict
-        ``{"step": [...], name: [...], "completed": [n]}``; also has ``"interrupted_at"`` if Ctrl-C
-        stopped the loop.
+        ``{"step": [...], name: [...], "completed": [n]}``; ``completed`` is the number of steps done
+        (``step`` only holds the logged ones). Also has ``"interrupted_at"`` if Ctrl-C stopped the loop.
+        A loop that ends normally (all steps, ``StopIteration`` or the budget) leaves a full (green) bar.
     """
-    import itertools
-
     from tqdm.auto import tqdm
 
     n_steps = None if n_steps is None else check_int(n_steps, "n_steps", 0)
     log_every = check_int(log_every, "log_every", 1)
+    budget = None if minutes is None else 60 * check_positive(minutes, "minutes")
     history: dict[str, list] = {"step": []}
-    bar = tqdm(itertools.count() if n_steps is None else range(n_steps), desc=desc, total=n_steps, leave=True)
-    completed = 0
+    if budget is not None:
+        bar = tqdm(total=round(budget), desc=desc, unit="s", leave=True,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
+    else:
+        bar = tqdm(total=n_steps, desc=desc, unit="step", leave=True)
+    start, completed, postfix = time.perf_counter(), 0, {}
     try:
-        for i in bar:
+        i = 0
+        while n_steps is None or i < n_steps:
+            if budget is not None and time.perf_counter() - start >= budget:
+                break
             try:
                 logs = {key: float(np.asarray(value)) for key, value in step(i).items()}
             except StopIteration:
@@ -65,9 +77,19 @@ def run_steps(
                 history["step"].append(i)
                 for key, value in logs.items():
                     history.setdefault(key, []).append(value)
-                bar.set_postfix({key: f"{value:.4g}" for key, value in logs.items()}, refresh=False)
+                postfix = {key: f"{value:.4g}" for key, value in logs.items()}
                 if on_log is not None:
                     on_log(i, logs)
+            if budget is not None:
+                bar.set_postfix({"steps": completed, **postfix}, refresh=False)
+                bar.update(min(time.perf_counter() - start, budget) - bar.n)
+            else:
+                bar.set_postfix(postfix, refresh=False)
+                bar.update(1)
+            i += 1
+        # A normal end: fill the bar, so that it ends green (a partly filled bar reads as "interrupted").
+        if bar.total is not None:
+            bar.update(bar.total - bar.n)
     except KeyboardInterrupt:
         print(f"Interrupted after {completed} of {n_steps or '?'} steps; the model keeps the weights of step "
               f"{completed}.")

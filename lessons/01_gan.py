@@ -235,7 +235,7 @@ else:
     generator, discriminator = gan.build_generator(seed=0), gan.build_discriminator(seed=1)
 history = gan.train_gan(generator, discriminator, train_images, steps=quick(gan.GLYPH_STEPS, 30), seed=0,
                         snapshot_every=quick(500, 10), desc="glyph DCGAN")
-print(f"trained {history['step'][-1] + 1} steps in {history['seconds']:.1f} s")
+print(f"trained {history['completed'][0]} steps in {history['seconds']:.1f} s")
 
 fig, ax = plt.subplots(figsize=(8, 3))
 ax.plot(history["step"], history["d_loss"], label="$L_D$ (BCE)", lw=0.8)

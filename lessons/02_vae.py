@@ -41,6 +41,7 @@
 # Models*, ICML 2014. Everything below runs `course_lib.vae`, a few hundred lines you can read.
 
 # %% tags=["rerun"]
+import course_lib  # noqa: F401, I001 (first: it keeps TensorFlow's C++ log lines out of the lesson)
 import inspect
 
 import matplotlib.pyplot as plt

@@ -368,16 +368,18 @@ bm3d_viz.denoise_explorer(small)
 # `python benchmarks/bm3d_vs_reference.py`; this cell runs a smaller version of it.
 
 # %%
+from tqdm.auto import tqdm
+
 names = quick(["camera", "coffee", "coins"], ["coffee"])
 sigmas = quick([15, 25, 50], [25])
-rows = []
-for s in sigmas:
-    tuned = bm3d_viz.tune_baselines(s, size=quick(256, 96))
-    for name in names:
-        image = data.load_photo(name)
-        image = image if not is_quick() else np.ascontiguousarray(image[64:192, 64:192])
-        results = bm3d_viz.compare_methods(image, s, seed=s, tuned=tuned)
-        rows.append((name, s, results))
+rows, tuned = [], {}
+for s, name in tqdm([(s, name) for s in sigmas for name in names], desc="σ × photo"):
+    if s not in tuned:  # tune the baselines' parameter once per σ, on training photos
+        tuned[s] = bm3d_viz.tune_baselines(s, size=quick(256, 96))
+    image = data.load_photo(name)
+    image = image if not is_quick() else np.ascontiguousarray(image[64:192, 64:192])
+    results = bm3d_viz.compare_methods(image, s, seed=s, tuned=tuned[s])
+    rows.append((name, s, results))
 methods = list(rows[0][2])
 print(f"{'image':<8} {'σ':>3} " + " ".join(f"{m:>14}" for m in methods))
 for name, s, results in rows:

@@ -100,7 +100,7 @@ for residual in (True, False):
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, (history, val_psnr, seconds) in runs.items():
     ax.plot(history["step"], history["loss"], label=f"{name}: val PSNR {val_psnr:.2f} dB")
-    print(f"{name:<26} validation PSNR after {history['step'][-1] + 1} steps: {val_psnr:.2f} dB ({seconds:.0f} s)")
+    print(f"{name:<26} validation PSNR after {history['completed'][0]} steps: {val_psnr:.2f} dB ({seconds:.0f} s)")
 ax.set_yscale("log")
 ax.set_xlabel("step")
 ax.set_ylabel("training MSE (to the clean patch)")
@@ -182,7 +182,7 @@ small = restore.build_denoiser(depth=6, width=32, seed=1)
 before = restore.validation_psnr(small, "denoise", val_images)
 history = restore.train_model(small, "denoise", train_images, steps=quick(None, 10), minutes=quick(3.0, None))
 after = restore.validation_psnr(small, "denoise", val_images)
-print(f"validation PSNR: {before:.2f} dB before, {after:.2f} dB after {history['step'][-1] + 1} steps; "
+print(f"validation PSNR: {before:.2f} dB before, {after:.2f} dB after {history['completed'][0]} steps; "
       f"shipped model: {restore.validation_psnr(shipped, 'denoise', val_images):.2f} dB")
 viz.plot_history(history, logy=True, title="live training of a small denoiser (MSE)");
 
@@ -210,6 +210,8 @@ fig.tight_layout()
 # mode uses all six whole photos (`benchmarks/restoration.py` does the same, with timings).
 
 # %% tags=["rerun"]
+from tqdm.auto import tqdm
+
 crop = quick(None, 96)
 
 
@@ -230,14 +232,13 @@ methods = {
 sigmas = (15, 25, 50, 75)
 psnrs = {m: {} for m in methods}
 seconds = {m: 0.0 for m in methods}
-for s255 in sigmas:
-    for clean in photos.values():
-        noisy = degrade.add_gaussian_noise(clean, s255 / 255, seed=s255)
-        for method, fn in methods.items():
-            start = time.perf_counter()
-            out = fn(noisy, s255 / 255)
-            seconds[method] += time.perf_counter() - start
-            psnrs[method].setdefault(s255, []).append(metrics.psnr(clean, out))
+for s255, clean in tqdm([(s, clean) for s in sigmas for clean in photos.values()], desc="σ × photo"):
+    noisy = degrade.add_gaussian_noise(clean, s255 / 255, seed=s255)
+    for method, fn in methods.items():
+        start = time.perf_counter()
+        out = fn(noisy, s255 / 255)
+        seconds[method] += time.perf_counter() - start
+        psnrs[method].setdefault(s255, []).append(metrics.psnr(clean, out))
 print(f"{'mean PSNR (dB)':<16}" + "".join(f"σ={s:<7}" for s in sigmas) + "total time")
 for method in methods:
     print(f"{method:<16}" + "".join(f"{np.mean(psnrs[method][s]):<9.2f}" for s in sigmas) + f"{seconds[method]:.1f} s")

@@ -155,7 +155,6 @@ def add_rerun_check(path: Path) -> int:
 
 def pytest_sessionstart(session) -> None:
     os.environ["COURSE_QUICK"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     ipython_dir = Path(tempfile.mkdtemp(prefix="course-ipython-"))
     startup = ipython_dir / "profile_default" / "startup"

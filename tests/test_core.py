@@ -41,6 +41,32 @@ def test_run_steps_stops_cleanly_on_ctrl_c(capsys):
     assert "Interrupted after 4 of 100 steps" in capsys.readouterr().out
 
 
+def test_time_budgeted_run_ends_normally_and_counts_every_step(capsys):
+    import time
+
+    calls = []
+
+    def step(i):
+        calls.append(i)
+        time.sleep(0.01)
+        return {"loss": 1.0}
+
+    history = train.run_steps(step, None, minutes=0.5 / 60, log_every=7)
+    assert "interrupted_at" not in history and "Interrupted" not in capsys.readouterr().out
+    assert history["completed"] == [len(calls)] and 10 <= len(calls) <= 60  # 0.5 s of 10 ms steps
+    assert history["step"][-1] < len(calls)  # the logged steps are a subset; "completed" is the count
+
+
+def test_run_until_stop_iteration_reports_the_steps_done():
+    def step(i):
+        if i == 5:
+            raise StopIteration
+        return {"loss": float(i)}
+
+    history = train.run_steps(step, None, log_every=4)
+    assert history["completed"] == [5] and history["step"] == [0, 4] and "interrupted_at" not in history
+
+
 @pytest.mark.parametrize("ex", exercises.all_exercises(), ids=lambda e: e.id)
 def test_every_exercise_accepts_its_solution_and_rejects_a_wrong_answer(ex, capsys):
     assert exercises.check(ex.id, ex.solution) is ex.solution  # a right answer is returned unchanged

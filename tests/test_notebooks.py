@@ -44,6 +44,25 @@ def test_notebook_follows_the_lesson_template(path):
         assert part in markdown, f"{path.name}: lesson template part {part!r} is missing"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_first_code_cell_imports_course_lib_before_tensorflow(path):
+    """course_lib sets TensorFlow's log level when imported; TensorFlow reads it once, when it loads."""
+    nb = json.loads(path.read_text())
+    first = "".join(next(c for c in nb["cells"] if c["cell_type"] == "code")["source"]).splitlines()
+    course = [i for i, line in enumerate(first) if re.match(r"(import|from) course_lib\b", line)]
+    tf = [i for i, line in enumerate(first) if re.match(r"(import|from) (tensorflow|keras)\b", line)]
+    assert course, f"{path.name}: the first code cell does not import course_lib"
+    assert not tf or course[0] < tf[0], f"{path.name}: TensorFlow is imported before course_lib (its logs would show)"
+
+
+def test_importing_course_lib_first_silences_tensorflow():
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    code = "import course_lib, tensorflow as tf; print(float(tf.reduce_sum(tf.ones(3))))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0 and result.stdout.strip() == "3.0", result.stderr
+    assert result.stderr == "", f"TensorFlow wrote to stderr: {result.stderr[:500]}"
+
+
 OFFLINE_PROBE = r'''
 import os, urllib.request
 assert os.environ["COURSE_QUICK"] == "1"

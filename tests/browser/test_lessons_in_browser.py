@@ -5,11 +5,16 @@ lessons (with reference solutions in the exercise cells), in quick mode and offl
 lesson the test runs all cells and checks: no cell shows an error, an ipywidget rendered, moving a
 slider changes the displayed output, and tqdm progress widgets appeared. A screenshot of each
 lesson is saved under a temporary folder; its path is in every failure message.
+
+The committed notebooks (the exercise stubs still in place, as a learner first opens them) are run
+too: Run All must reach the last cell. In both runs, no cell may write to stderr anything that is
+not the course's own (TensorFlow's C++ log lines, warnings and tracebacks fail the test).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -27,6 +32,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
 # Lessons with a training loop, whose tqdm progress bar must render as a widget.
 TRAINS_A_MODEL = {"00_concepts", "01_gan", "02_vae", "04_cnn_repair", "05_transfer"}
+# stderr the course writes itself: tqdm's text bar (when widgets are unavailable). Anything else fails.
+COURSE_STDERR = re.compile(r"^\s*$|^.*\d+%\|.*\|.*$|^.*\d+/[\d?]+ \[.*\]\s*$")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -50,8 +57,10 @@ def lab():
 
     workdir = Path(tempfile.mkdtemp(prefix="course-lab-"))
     shots = Path(tempfile.mkdtemp(prefix="course-screenshots-"))
+    (workdir / "stubs").mkdir()
     for lesson in LESSONS:
         solve_notebook(lesson, workdir / lesson.name)
+        shutil.copy(lesson, workdir / "stubs" / lesson.name)  # as committed: the exercise stubs in place
     token, port = secrets.token_hex(16), _free_port()
     env = {**os.environ, "COURSE_QUICK": "1", "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter-config")}
     log = open(shots / "jupyterlab.log", "w")
@@ -117,6 +126,46 @@ def _run_all_cells(page, timeout_s: float) -> list[str]:
     raise TimeoutError(f"cells still running after {timeout_s:.0f} s")
 
 
+def _foreign_stderr(page) -> list[str]:
+    """Lines written to stderr by anything but the course (TensorFlow's C++ logs, warnings, tracebacks)."""
+    texts = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_text_contents()
+    return [line for text in texts for line in text.splitlines() if not COURSE_STDERR.match(line)]
+
+
+def _open_and_run_all(page, url: str, token: str, path: str, workspace: str) -> list[str]:
+    """Open notebook ``path`` (relative to the server root) in a fresh workspace and run all its cells."""
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{path}?token={token}&reset", wait_until="domcontentloaded")
+    page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
+    _accept_kernel_dialog(page)
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first
+    idle.wait_for(state="attached", timeout=120_000)
+    return _run_all_cells(page, timeout_s=900)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_committed_lesson_runs_to_the_end_with_stubs(lab, browser, lesson):
+    """Run All on the notebook as committed (exercises not attempted) reaches the last cell, without errors."""
+    url, token, shots = lab
+    shot = shots / f"{lesson.stem}-stubs.png"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        prompts = _open_and_run_all(page, url, token, f"stubs/{lesson.name}", f"{lesson.stem}-stubs")
+        page.screenshot(path=str(shot), full_page=False)
+        where = f" (screenshot: {shot}; server log: {shots / 'jupyterlab.log'})"
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        first_error = next((t for t in errors.all_text_contents() if "Error" in t or "✗" in t), "")
+        not_run = [i for i, p in enumerate(prompts) if not p.strip()[1:-2].isdigit()]
+        assert not not_run, (f"{lesson.name} (stubs): code cells {not_run} did not run; "
+                             f"first error: {first_error[:800]}{where}")
+        assert not first_error, f"{lesson.name} (stubs): a cell shows an error: {first_error[:500]}{where}"
+        stdout = "\n".join(page.locator(".jp-OutputArea-output").all_text_contents())
+        assert "not attempted yet" in stdout, f"{lesson.name} (stubs): no exercise said 'not attempted yet'{where}"
+        foreign = _foreign_stderr(page)
+        assert not foreign, f"{lesson.name} (stubs): stderr output that is not the course's own: {foreign[:5]}{where}"
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_in_jupyterlab(lab, browser, lesson):
     url, token, shots = lab
@@ -124,13 +173,7 @@ def test_lesson_runs_in_jupyterlab(lab, browser, lesson):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         # A workspace of its own, reset, so that only this lesson is open in the page.
-        page.goto(f"{url}/lab/workspaces/{lesson.stem}/tree/{lesson.name}?token={token}&reset",
-                  wait_until="domcontentloaded")
-        page.locator(".jp-Notebook").first.wait_for(timeout=120_000)
-        _accept_kernel_dialog(page)
-        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first
-        idle.wait_for(state="attached", timeout=120_000)
-        prompts = _run_all_cells(page, timeout_s=900)
+        prompts = _open_and_run_all(page, url, token, lesson.name, lesson.stem)
         page.screenshot(path=str(shot), full_page=False)
         where = f" (screenshot: {shot}; server log: {shots / 'jupyterlab.log'})"
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
@@ -141,6 +184,8 @@ def test_lesson_runs_in_jupyterlab(lab, browser, lesson):
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         tracebacks = [t for t in errors.all_text_contents() if "Traceback" in t or "Error" in t.split("\n")[0]]
         assert not tracebacks, f"{lesson.name}: a cell shows an error: {tracebacks[0][:500]}{where}"
+        foreign = _foreign_stderr(page)
+        assert not foreign, f"{lesson.name}: stderr output that is not the course's own: {foreign[:5]}{where}"
 
         if lesson.stem in TRAINS_A_MODEL:
             progress = page.locator(".jp-OutputArea .widget-hprogress").count()
