@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["is_quick", "quick", "seed_everything", "limit_threads"]
+__all__ = ["is_quick", "quick", "seed_everything", "limit_threads", "lesson_run_time"]
 
 
 def is_quick() -> bool:
@@ -58,3 +58,30 @@ def limit_threads(n: int | None = None) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(min(n, 2))
         except RuntimeError:  # TensorFlow already initialised: keep its settings
             pass
+
+
+def lesson_run_time(lesson: str) -> str:
+    """The measured run time of ``lesson`` (e.g. ``"00_concepts"``) in both modes, as one line of text.
+
+    Read from ``benchmarks/results/lesson_timings.json`` (written by ``python benchmarks/lesson_timings.py``:
+    wall time of all cells in a started kernel on a 2-core CPU), so that a lesson's header never types a time.
+
+    Raises
+    ------
+    KeyError
+        If ``lesson`` has no entry in the timings file.
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "lesson_timings.json"
+    timings = json.loads(path.read_text()) if path.exists() else {}
+    if lesson not in timings:
+        raise KeyError(f"lesson must be one of {sorted(timings)} (in {path}); got {lesson!r}")
+    parts = []
+    for mode in ("quick", "full"):
+        t = timings[lesson].get(mode)
+        if t:
+            parts.append(f"{mode} mode {t['seconds']:.0f} s (load average {t['load_average']:.1f}, {t['date']})")
+    return f"measured run time on {timings[lesson][next(iter(timings[lesson]))]['cpu_count']} cores: " + \
+        " · ".join(parts)
