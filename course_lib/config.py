@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-__all__ = ["is_quick", "quick", "seed_everything", "limit_threads"]
+__all__ = ["is_quick", "quick", "seed_everything", "limit_threads", "load_benchmark", "lesson_run_time"]
 
 
 def is_quick() -> bool:
@@ -107,3 +107,48 @@ def limit_threads(n: int | None = None) -> None:
             tf.config.threading.set_inter_op_parallelism_threads(min(n, 2))
         except RuntimeError:  # TensorFlow already initialised: keep its settings
             pass
+
+
+def load_benchmark(name: str) -> dict:
+    """The stored results of a benchmark script: ``benchmarks/results/<name>.json`` (e.g. ``"gan"``).
+
+    Lessons quote measured numbers from these files (printed by a cell) instead of typing them into markdown.
+    ``$COURSE_RESULTS`` names another folder (e.g. the output of a ``--quick`` smoke run).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist; the message names the script that writes it.
+    """
+    import json
+    from pathlib import Path
+
+    folder = os.environ.get("COURSE_RESULTS") or Path(__file__).resolve().parent.parent / "benchmarks" / "results"
+    path = Path(folder) / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; make it with the script benchmarks/{name}.py")
+    return json.loads(path.read_text())
+
+
+def lesson_run_time(lesson: str) -> str:
+    """The measured run time of ``lesson`` (e.g. ``"00_concepts"``) in both modes, as one line of text.
+
+    Read from ``benchmarks/results/lesson_timings.json`` (written by ``python benchmarks/lesson_timings.py``:
+    wall time of all cells in a started kernel on a 2-core CPU), so that a lesson's header never types a time.
+
+    Raises
+    ------
+    KeyError
+        If ``lesson`` has no entry in the timings file.
+    """
+    timings = load_benchmark("lesson_timings")
+    if lesson not in timings:
+        raise KeyError(f"lesson must be one of {sorted(timings)} (benchmarks/results/lesson_timings.json); "
+                       f"got {lesson!r}")
+    parts = []
+    for mode in ("quick", "full"):
+        t = timings[lesson].get(mode)
+        if t:
+            parts.append(f"{mode} mode {t['seconds']:.0f} s (load average {t['load_average']:.1f}, {t['date']})")
+    return f"measured run time on {timings[lesson][next(iter(timings[lesson]))]['cpu_count']} cores: " + \
+        " · ".join(parts)

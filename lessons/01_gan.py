@@ -29,9 +29,11 @@
 #
 # **Prerequisites:** lesson 00 (images as arrays, the digit/glyph data, the course classifier); Keras basics
 # (a model, a `GradientTape`).
-# **Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`: loads the shipped checkpoints, trains a few steps) ≈ 30 s ·
-# full mode ≈ 4 min (the glyph DCGAN trains from scratch for about 3.5 min on an idle 2-core CPU,
-# measured with `benchmarks/gan.py`, and 2 to 4 times longer on a busy shared one; a progress bar shows it and Ctrl-C / the stop button keeps the last weights). Everything runs offline; the evaluation network is trained by the course, not downloaded.
+# **Run time (2-core laptop):** the first cell prints it for quick mode (`COURSE_QUICK=1`: loads the shipped
+# checkpoints, trains a few steps) and full mode (the glyph DCGAN trains from scratch; a busy shared CPU takes
+# several times longer; a progress bar shows it and Ctrl-C / the stop button keeps the last weights), as measured
+# by `benchmarks/lesson_timings.py`. Everything runs offline; the evaluation network is trained by the course, not
+# downloaded.
 
 # %% tags=["rerun"]
 import time
@@ -41,12 +43,12 @@ import numpy as np
 
 from course_lib import data, gan, metrics
 from course_lib.classifier import features, load_digit_classifier
-from course_lib.config import is_quick, quick, seed_everything
+from course_lib.config import is_quick, lesson_run_time, load_benchmark, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 
 seed_everything(0)
 START = time.perf_counter()
-print("quick mode" if is_quick() else "full mode", "| course_lib loaded")
+print("quick mode" if is_quick() else "full mode", "| course_lib loaded |", lesson_run_time("01_gan"))
 
 # %% [markdown]
 # ## 1. The game and its optimal discriminator
@@ -146,7 +148,8 @@ for d in (1e-3, 1e-2, 0.5):
 # %% [markdown]
 # ### Exercise 2 — the non-saturating loss
 # Write `g_loss_ns_by_hand(fake_logits)` in numpy: the mean of $-\log \sigma(\ell)$ over a batch of logits. It must
-# stay finite for logits like −30 or +30 (hint: `np.logaddexp(0, x)` is $\log(1 + e^x)$ without overflow).
+# stay finite for logits like −800 or +800, where `np.exp(800)` overflows to `inf` and the textbook formula
+# `-np.log(1 / (1 + np.exp(-l)))` returns `inf` (hint: `np.logaddexp(0, x)` is $\log(1 + e^x)$ without overflow).
 
 # %% exercise="01.nonsat" tags=["exercise"]
 def g_loss_ns_by_hand(fake_logits):
@@ -180,14 +183,21 @@ for name, settings in toy_settings.items():
 gan.toy_view({"real data": gan.ring_data(2000, seed=1), **toy_runs});
 
 # %% [markdown]
-# **Reading the result.** With equal learning rates ($10^{-3}$) all three losses cover the 8 modes. Make the generator
-# learn 10× faster than the discriminator and it chases whatever $D$ currently believes, hopping between a few modes:
-# the run tends to *collapse* onto a subset of them (`benchmarks/gan.py`, 3 seeds each, 2000 steps: 8/8 modes for
-# all three losses; 5.3 ± 1.3 modes with the generator 10× faster, two of the three seeds stuck at 4; and a
-# discriminator 10× *slower* teaches almost nothing: 0.3 ± 0.3 modes). Collapsed samples
-# can each look perfect — coverage, not sample quality, reveals the failure. One run is an anecdote, so the benchmark
-# reports mean ± standard error over seeds (`benchmarks/results/gan.json`). In quick mode the runs above are only
-# 150 steps long, so they have not learned the ring yet; run the notebook in full mode to see the trained picture.
+# **Reading the result.** One run is an anecdote, so `benchmarks/gan.py` trains every setting for 2000 steps with
+# 3 seeds and stores the modes each seed covers (`benchmarks/results/gan.json`); the next cell prints them. Read
+# them: with equal learning rates ($10^{-3}$), do all three losses cover the 8 modes? Make the generator learn 10×
+# faster than the discriminator and it chases whatever $D$ currently believes, hopping between modes: does it keep
+# all 8? And what does a discriminator 10× *slower* teach? Collapsed samples can each look perfect — coverage, not
+# sample quality, reveals the failure. In quick mode the runs above are short, so they have not learned the ring
+# yet; run the notebook in full mode to see the trained picture.
+
+# %%
+gan_results = load_benchmark("gan")
+print(f"{'benchmarks/gan.py, 2000 steps':<32} {'modes per seed':>15} {'mean ± se':>12} {'high-quality share':>19}")
+for name, entry in gan_results["toy_ring"].items():
+    per_seed = ", ".join(str(run["modes"]) for run in entry["runs"])
+    print(f"{name:<32} {per_seed:>15} {entry['modes']['mean']:>6.1f} ± {entry['modes']['se']:.1f} "
+          f"{entry['high_quality']['mean']:>12.2f} ± {entry['high_quality']['se']:.2f}")
 #
 # The loss curves are not a progress meter: in a two-player game $L_D$ and $L_G$ oscillate around an equilibrium
 # (for the BCE losses: $L_D \to 2\log 2 \approx 1.39$ when $D \equiv \frac12$) while the samples keep changing.
@@ -202,6 +212,46 @@ axes[0].set(xlabel="step", ylabel="discriminator loss", title="toy GAN: discrimi
 axes[1].set(xlabel="step", ylabel="generator loss", title="toy GAN: generator loss (each in its own units)")
 axes[0].legend(fontsize=7)
 fig.tight_layout()
+
+# %% [markdown]
+# ### Exercise 3 — write the training step, then train with it
+# Everything above ran `gan.make_train_step`. Now write one step yourself:
+# `gan_train_step(generator, discriminator, g_opt, d_opt, real, z)` takes the two Keras models, their Adam
+# optimisers, a batch of real points and a batch of noise, and
+#
+# 1. inside a `tf.GradientTape`, generates `fake = generator(z, training=True)` and computes
+#    $L_D = \mathrm{mean}(\mathrm{softplus}(-\ell_\text{real})) + \mathrm{mean}(\mathrm{softplus}(\ell_\text{fake}))$ from the
+#    discriminator's logits (`tf.nn.softplus`), then applies its gradient with `d_opt`;
+# 2. inside a second tape, computes the non-saturating $L_G = \mathrm{mean}(\mathrm{softplus}(-\ell_\text{fake}))$ through the
+#    *updated* discriminator and applies its gradient with `g_opt`;
+# 3. returns `{"d_loss": ..., "g_loss": ...}`.
+#
+# The check compares one of your steps with the reference update from the same weights, then runs 30 of your
+# steps with $G$ held still (D's loss on a fixed batch must fall) and 30 with $D$ held still (G's must fall). The
+# cell after it trains the ring GAN with **your** step and counts the modes it covers.
+
+# %% exercise="01.trainstep" tags=["exercise"]
+def gan_train_step(generator, discriminator, g_opt, d_opt, real, z):
+    ...  # your code here: two GradientTapes, D first (real and fake), then G through D
+
+
+# %%
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+check("01.trainstep", gan_train_step)
+# reveal("01.trainstep")
+my_g, my_d = gan.build_toy_generator(seed=0), gan.build_toy_discriminator(seed=1)
+my_g_opt, my_d_opt = keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5)
+my_step = tf.function(lambda real, z: gan_train_step(my_g, my_d, my_g_opt, my_d_opt, real, z))
+ring = gan.ring_data(50_000, seed=0)
+rng = np.random.default_rng(0)
+for _ in range(toy_steps):
+    my_step(ring[rng.integers(0, len(ring), 256)], rng.standard_normal((256, 2)).astype(np.float32))
+mine = gan.modes_covered(gan.sample(my_g, 2000, seed=1))
+print(f"your train step, {toy_steps} steps: modes covered {mine['modes']}/8, high-quality share "
+      f"{mine['high_quality']:.0%} (the library's non-saturating run above: "
+      f"{toy_runs['non-saturating']['coverage']['modes']}/8)")
 
 # %% [markdown]
 # ## 4. DCGAN on glyphs
@@ -331,7 +381,7 @@ print("KID:", [f"{k[0]:.1f} ± {k[1]:.1f}" for k in kids])
 
 
 # %% [markdown]
-# ### Exercise 3 — KID by hand
+# ### Exercise 4 — KID by hand
 # Write `kid_by_hand(x, y)`: the unbiased MMD² above with the cubic kernel, for feature arrays `x` of shape `(m, d)` and
 # `y` of shape `(n, d)`. The check compares with `metrics.mmd2_unbiased` and tests that two samples of one
 # distribution average to 0.
@@ -404,11 +454,10 @@ for ax in axes:
 fig.tight_layout()
 
 # %% [markdown]
-# In full mode (1500 steps) the article's discriminator ends up saying "real" to real *and* generated images alike
-# (measured: $D(\text{real}) = 1.000$, $D(\text{fake}) = 0.995$); not one of its samples is classified with confidence,
-# the classifier's arg-max is the same digit for all of them, and KID is ≈ 21 000 — while the correct losses reach
-# an 83 % confident share and KID ≈ 610 by the same step (the shipped run's snapshot). (Quick mode runs the article pattern for only 20 steps; the comparison row is the shipped
-# run's first snapshot.)
+# Read the two printed lines. In full mode (1500 steps) the article's discriminator, never shown a fake, ends up
+# saying "real" to real *and* generated images alike: both $D$ values are close to 1, hardly any sample is
+# classified with confidence, and its KID is orders of magnitude above the shipped run's at the same step. (Quick
+# mode runs the article pattern for only 20 steps; the comparison row is the shipped run's first snapshot.)
 #
 # **(b) The discriminator overpowering the generator.** What is left of the generator's learning signal when $D$ is
 # far ahead? Pit an *untrained* generator (the start of every run) against the shipped, trained discriminator, then
@@ -444,7 +493,7 @@ signal(f"after {d_steps} more steps of D alone")
 # **(c) Mode collapse, diagnosed from metrics.** A collapsed glyph GAN can be *more* confident than a healthy one —
 # it draws the few digits it found very clearly. So a diagnosis must look at confidence **and** coverage.
 #
-# ### Exercise 4 — diagnose a run from its metrics
+# ### Exercise 5 — diagnose a run from its metrics
 # Write `diagnose(confident_share, class_shares)` that returns `"low quality"` when fewer than half of the samples are
 # confidently classified, otherwise `"mode collapse"` when some digit gets less than 2 % of the samples, otherwise
 # `"healthy"`.
@@ -463,8 +512,10 @@ for name, s in {"glyph DCGAN": gan_scores, "article pattern": article}.items():
 # %% [markdown]
 # ## 7. Common misconceptions and errata
 #
-# - **"The generator minimises $\log(1 - D(G(z)))$."** That is the *theory*; the 2014 paper itself trains with
-#   $-\log D(G(z))$ because the former saturates (section 2's plot: at $D(G(z)) = 10^{-3}$ its gradient is 1000× smaller).
+# - **"The generator minimises $\log(1 - D(G(z)))$."** That is the game's definition, and Algorithm 1 of the 2014
+#   paper is written with it; the same paper (Goodfellow et al. 2014, §3) *recommends* training $G$ to maximise
+#   $\log D(G(z))$ instead, because the former saturates (section 2's plot: at $D(G(z)) = 10^{-3}$ its gradient is
+#   1000× smaller). Practice followed the recommendation.
 # - **"Generator loss = raw discriminator output; train $D$ on real images."** The article pattern of section 6(a): a
 #   discriminator that never sees fakes cannot teach anything. $D$ must be trained on real **and** generated images.
 # - **"The losses going down means training works."** GAN losses oscillate around the equilibrium; progress is
@@ -473,8 +524,12 @@ for name, s in {"glyph DCGAN": gan_scores, "article pattern": article}.items():
 #   undertrained $D$ outputs ½ for bad samples too. Measure with a separate network.
 # - **"FID is unbiased, and FIDs from different sample sizes compare."** Two samples of the *same* distribution
 #   (real vs real, below): FID is positive and grows as $N$ shrinks; KID is unbiased — its mean stays at 0 within its
-#   spread at every $N$, only the spread grows.
-# - **"A confident classifier means a good generator."** Not without coverage: see exercise 4.
+#   spread at every $N$, only the spread grows. At $N = 50$ FID is not just biased but ill-posed: the sample
+#   covariance of $N$ points has rank at most $N - 1 = 49$, fewer than the 64 feature dimensions, so $\Sigma$ is
+#   singular: at least 15 of its 64 eigenvalues are 0 (numerically, tiny negative ones, which `metrics.fid` clips to
+#   0 before the square root), and the trace term $\mathrm{tr}(\Sigma_a\Sigma_b)^{1/2}$ is dominated by estimation
+#   noise. Use $N \gg d$ for FID, or KID, which needs no covariance matrix.
+# - **"A confident classifier means a good generator."** Not without coverage: see exercise 5.
 
 # %%
 f_other = features(classifier, real_other)
@@ -497,14 +552,26 @@ for n in (50, 100, 400):   # random subsets of n real glyphs from each set
 # - Lesson 05 reuses `gan.build_generator`, `gan.build_discriminator` and this checkpoint to transfer the glyph GAN
 #   to handwritten digits.
 #
-# Measured by `python benchmarks/gan.py` (→ `benchmarks/results/gan.json`), the glyph DCGAN recipe over 3 training
-# seeds (10 000 steps, 171 ± 5 s each on 2 idle cores): confident share 0.923 ± 0.004 (mean ± standard error; real
-# glyphs: 0.999), smallest class share 0.062 ± 0.000 (every seed ≥ 6 %), KID 165 ± 12 and FID 14.3 ± 1.3 to 2000
-# held-out glyphs (real vs real: KID −67 ± 127 over subsets, FID 1.8). The shipped checkpoint (seed 0): confident
-# share 0.924, every digit ≥ 6 %, KID 184, FID 15.0. With the earlier 6000-step recipe the confident share was
-# 0.900 ± 0.003 and one seed of three had a digit below 5 %: training longer bought the margin. So the generator is
-# good but not yet indistinguishable from real glyphs — and the numbers,
-# not the pictures, say so.
+# How good is the recipe, not just this run? `python benchmarks/gan.py` trains the glyph DCGAN with 3 seeds and
+# scores each against 2000 held-out glyphs, next to real glyphs of another seed (`benchmarks/results/gan.json`);
+# the cell below prints it. Compare the GAN's rows with the real-glyph row: the numbers, not the pictures, say how
+# far the generator is from indistinguishable.
+
+# %%
+dcgan = gan_results["glyph_dcgan"]
+print(f"{'glyph DCGAN, ' + str(len(dcgan['runs'])) + ' seeds':<24} {'confident':>10} {'min class':>10} {'KID':>7} "
+      f"{'FID':>7} {'train s':>8}")
+for run in dcgan["runs"]:
+    print(f"{'  seed ' + str(run['seed']):<24} {run['confident_share']:>10.3f} {run['min_class_share']:>10.3f} "
+          f"{run['kid']:>7.0f} {run['fid']:>7.1f} {run['train_seconds']:>8.0f}")
+m = dcgan["summary"]
+print(f"{'  mean ± se':<24} {m['confident_share']['mean']:>5.3f}±{m['confident_share']['se']:.3f} "
+      f"{m['min_class_share']['mean']:>5.3f}±{m['min_class_share']['se']:.3f} "
+      f"{m['kid']['mean']:>4.0f}±{m['kid']['se']:.0f} {m['fid']['mean']:>4.1f}±{m['fid']['se']:.1f}")
+ref = dcgan["real_glyphs_reference"]
+print(f"{'real glyphs (reference)':<24} {ref['confident_share']:>10.3f} {ref['min_class_share']:>10.3f} "
+      f"{ref['kid']:>7.0f} {ref['fid']:>7.1f}")
+print(dcgan["evaluation"])
 
 # %%
 print(f"notebook time: {time.perf_counter() - START:.0f} s ({'quick' if is_quick() else 'full'} mode)")

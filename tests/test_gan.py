@@ -247,7 +247,7 @@ def test_snapshot_store_round_trip(tmp_path):
         np.testing.assert_allclose(value, arrays[key], rtol=1e-6)
 
 
-@pytest.mark.parametrize("exercise_id", ["01.nonsat", "01.dstar", "01.kid", "01.diagnose"])
+@pytest.mark.parametrize("exercise_id", ["01.nonsat", "01.dstar", "01.kid", "01.diagnose", "01.trainstep"])
 def test_lesson_exercises_accept_the_solution_and_reject_the_wrong_answer(exercise_id, capsys):
     from course_lib import exercises
 
@@ -256,6 +256,19 @@ def test_lesson_exercises_accept_the_solution_and_reject_the_wrong_answer(exerci
     assert "correct" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="Hint|hint"):
         exercises.check(exercise_id, ex.wrong)
+
+
+def test_nonsat_check_fails_on_the_naive_form_at_large_logits_and_on_the_saturating_loss():
+    """The naive -log(sigmoid(l)) is finite at ±30 in float64; the check must reach logits where it overflows."""
+    from course_lib import exercises
+    from course_lib.exercises.l01_gan import _nonsat_saturating, _nonsat_wrong
+
+    with np.errstate(over="ignore", divide="ignore"):
+        assert np.isfinite(_nonsat_wrong(np.array([-30.0, 30.0])))      # why ±30 could not catch it
+        assert not np.isfinite(_nonsat_wrong(np.array([-800.0, 800.0])))
+    for wrong in (_nonsat_wrong, _nonsat_saturating):
+        with pytest.raises(AssertionError, match="Hint|hint"):
+            exercises.check("01.nonsat", wrong)
 
 
 def test_weight_averaging_keeps_the_average_in_the_generator():

@@ -98,3 +98,51 @@ def _check_inpaint(fn) -> str:
     assert wrong == 0, (f"{wrong} of {image.size} pixels differ from the expected A(x). Hint: where mask is True "
                         "the pixel is missing (set it to 0); elsewhere A keeps x unchanged (a diagonal 0/1 matrix).")
     return "A is a diagonal matrix of 0s and 1s: linear, but not invertible."
+
+
+# --- 00.ssim: SSIM written from its definition, as scikit-image computes it ---------------------------------
+
+
+def ssim_by_hand(clean, estimate):
+    """Mean SSIM over 7x7 uniform windows (sample statistics, data range 1), leaving out a 3-pixel border."""
+    from scipy.ndimage import uniform_filter
+
+    x, y = np.asarray(clean, np.float64), np.asarray(estimate, np.float64)
+    win, n = 7, 49
+    c1, c2 = 0.01**2, 0.03**2
+    mean = lambda a: uniform_filter(a, size=win)  # noqa: E731 - local mean over every 7x7 window
+    mx, my = mean(x), mean(y)
+    cov = n / (n - 1)                               # sample (co)variance: divide by N - 1
+    vx, vy = cov * (mean(x * x) - mx**2), cov * (mean(y * y) - my**2)
+    vxy = cov * (mean(x * y) - mx * my)
+    s = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
+    pad = (win - 1) // 2                            # windows that would leave the image are not scored
+    return float(s[pad:-pad, pad:-pad].mean())
+
+
+def _ssim_wrong(clean, estimate):
+    from scipy.ndimage import uniform_filter
+
+    x, y = np.asarray(clean, np.float64), np.asarray(estimate, np.float64)
+    mean = lambda a: uniform_filter(a, size=7)  # noqa: E731
+    mx, my = mean(x), mean(y)
+    vx, vy, vxy = mean(x * x) - mx**2, mean(y * y) - my**2, mean(x * y) - mx * my  # divides by N, not N - 1
+    s = ((2 * mx * my + 0.01**2) * (2 * vxy + 0.03**2)) / ((mx**2 + my**2 + 0.01**2) * (vx + vy + 0.03**2))
+    return float(s.mean())  # and averages the border windows too, which leave the image
+
+
+@exercise("00.ssim", "SSIM from its definition", solution=ssim_by_hand, wrong=_ssim_wrong)
+def _check_ssim(fn) -> str:
+    from ..data import load_photo
+    from ..degrade import add_gaussian_noise, gaussian_blur
+    from ..metrics import ssim
+
+    clean = np.ascontiguousarray(load_photo("camera")[200:264, 200:264])
+    for name, estimate in (("noisy", np.clip(add_gaussian_noise(clean, 0.1, seed=0), 0, 1)),
+                           ("blurred", gaussian_blur(clean, 1.5)), ("brighter", np.clip(clean + 0.1, 0, 1))):
+        close(fn(clean, estimate), ssim(clean, estimate), tol=1e-4, what=f"your SSIM of the {name} crop",
+              hint="local means, variances and the covariance over every 7x7 window (scipy.ndimage.uniform_filter), "
+                   "variances with N - 1 (multiply by 49/48), C1 = 0.01², C2 = 0.03², then the mean of the SSIM map "
+                   "without its 3-pixel border.")
+    close(fn(clean, clean), 1.0, tol=1e-9, what="SSIM of an image with itself", hint="it must be exactly 1.")
+    return "It matches skimage's structural_similarity (the course's metrics.ssim) to 1e-4."

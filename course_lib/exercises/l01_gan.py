@@ -1,4 +1,5 @@
-"""Exercises of lesson 01 (GANs): the non-saturating loss, the optimal discriminator, KID by hand, diagnosing a run."""
+"""Exercises of lesson 01 (GANs): the non-saturating loss, the optimal discriminator, one training step, KID by hand,
+diagnosing a run."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ def g_loss_ns_by_hand(fake_logits):
 
 def _nonsat_wrong(fake_logits):
     d = 1 / (1 + np.exp(-np.asarray(fake_logits, dtype=np.float64)))
+    return -np.mean(np.log(d))  # the textbook formula, naively: sigmoid underflows to 0 and log(0) = -inf
+
+
+def _nonsat_saturating(fake_logits):
+    d = 1 / (1 + np.exp(-np.asarray(fake_logits, dtype=np.float64)))
     return np.mean(np.log(1 - d))  # the saturating minimax loss, not the non-saturating one
 
 
@@ -24,8 +30,15 @@ def _check_nonsat(fn) -> str:
     from ..gan import g_loss_nonsaturating
 
     rng = np.random.default_rng(0)
-    for logits in (np.array([0.0]), rng.normal(0, 3, 16), np.array([-30.0, -5.0, 2.0, 30.0])):
-        close(fn(logits), float(g_loss_nonsaturating(logits)), tol=1e-4,
+    # ±800: exp(800) overflows float64, so the naive -log(sigmoid(l)) gives log(0) = -inf there
+    for logits in (np.array([0.0]), rng.normal(0, 3, 16), np.array([-30.0, -5.0, 2.0, 30.0]),
+                   np.array([-800.0, 800.0])):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            got = fn(logits)
+        assert np.isfinite(got), (f"your loss on logits {np.round(logits[:3], 2)} is {got}: it overflowed. Hint: "
+                                  "-log sigmoid(l) = log(1 + exp(-l)); np.logaddexp(0, -l) computes it without "
+                                  "forming exp(800).")
+        close(got, float(g_loss_nonsaturating(logits)), tol=1e-4 * max(1.0, float(np.max(np.abs(logits)))),
               what=f"your loss on logits {np.round(logits[:3], 2)}…",
               hint="the generator wants D(G(z)) = sigmoid(logit) close to 1: minimise -mean(log sigmoid(logit)); "
                    "np.logaddexp(0, -logits) is log(1 + exp(-logits)) without overflow.")
@@ -122,3 +135,94 @@ def _check_diagnose(fn) -> str:
             f"confident share {share}, smallest class share {shares.min():.3f}: you said {got!r}, expected "
             f"{expected!r}. Hint: a collapsed generator can be very *confident* — check the class shares too.")
     return "A run can be 100 % confident and still useless: always look at coverage."
+
+
+# --- 01.trainstep: one GAN training step, written and run -----------------------------------------------------
+
+
+def gan_train_step(generator, discriminator, g_opt, d_opt, real, z):
+    """One update of D on real and generated points (BCE from logits), then one of G through the updated D
+    (non-saturating loss); returns both losses."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:                      # 1. the discriminator sees real AND generated samples
+        fake = generator(z, training=True)
+        real_logits, fake_logits = discriminator(real, training=True), discriminator(fake, training=True)
+        d_loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+    d_grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables))
+    with tf.GradientTape() as tape:                      # 2. the generator, through the updated discriminator
+        g_loss = tf.reduce_mean(tf.nn.softplus(-discriminator(generator(z, training=True), training=True)))
+    g_grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def _trainstep_wrong(generator, discriminator, g_opt, d_opt, real, z):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:  # the article's pattern: D only ever sees real samples
+        d_loss = -tf.reduce_mean(tf.sigmoid(discriminator(real, training=True)))
+    d_opt.apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_variables),
+                              discriminator.trainable_variables))
+    with tf.GradientTape() as tape:
+        g_loss = tf.reduce_mean(tf.nn.softplus(-discriminator(generator(z, training=True), training=True)))
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables))
+    return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def _toy_pair(seed):
+    import keras
+
+    from ..gan import build_toy_discriminator, build_toy_generator
+
+    generator, discriminator = build_toy_generator(seed=seed), build_toy_discriminator(seed=seed + 1)
+    g_opt, d_opt = keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5)
+    return generator, discriminator, g_opt, d_opt
+
+
+@exercise("01.trainstep", "one GAN training step", solution=gan_train_step, wrong=_trainstep_wrong)
+def _check_trainstep(fn) -> str:
+    from ..gan import d_loss_bce, latent, ring_data
+
+    # 1. one step from identical weights and inputs must give the reference update
+    real, z = ring_data(256, seed=0), latent(256, 2, seed=0)
+    ours, theirs = _toy_pair(0), _toy_pair(0)
+    gan_train_step(*ours, real, z)
+    fn(*theirs, real, z)
+    for who, a, b in (("discriminator", ours[1], theirs[1]), ("generator", ours[0], theirs[0])):
+        worst = max(float(np.max(np.abs(u - v))) for u, v in zip(a.get_weights(), b.get_weights()))
+        assert worst < 1e-5, (
+            f"after one step from the same weights and batch, your {who}'s weights differ from the reference by up "
+            f"to {worst:.2e}. Hint: first update D on L_D = mean(softplus(-D(real))) + mean(softplus(D(G(z)))) "
+            "(D must see the generated samples too), then G on mean(softplus(-D(G(z)))) computed with the updated "
+            "D, each inside its own tf.GradientTape, with d_opt and g_opt.")
+    # 2. run it: with G held still (learning rate 0), D's loss on a fixed batch falls; with D held still, G's does
+    import keras
+
+    from ..gan import g_loss_nonsaturating
+
+    probe_real, probe_z = ring_data(512, seed=99), latent(512, 2, seed=99)
+    generator, discriminator, g_opt, d_opt = _toy_pair(1)
+
+    def losses():
+        fake_logits = discriminator(generator(probe_z))
+        return float(d_loss_bce(discriminator(probe_real), fake_logits)), float(g_loss_nonsaturating(fake_logits))
+
+    frozen = keras.optimizers.Adam(0.0)
+    d_start = losses()[0]
+    for step in range(30):
+        fn(generator, discriminator, frozen, d_opt, ring_data(256, seed=1000 + step), latent(256, 2, seed=2000 + step))
+    d_end, g_start = losses()
+    assert d_end < d_start - 0.05, (
+        f"with the generator held still, 30 of your steps moved D's loss on a fixed batch of real and generated points "
+        f"from {d_start:.3f} to {d_end:.3f}: D is not learning to tell them apart. Hint: D's loss needs the fakes.")
+    for step in range(30):
+        fn(generator, discriminator, g_opt, keras.optimizers.Adam(0.0), ring_data(256, seed=3000 + step),
+           latent(256, 2, seed=4000 + step))
+    g_end = losses()[1]
+    assert g_end < g_start - 0.05, (
+        f"with D held still, 30 of your steps moved G's loss from {g_start:.3f} to {g_end:.3f}: G gets no useful "
+        "gradient through D. Hint: compute G's loss from D's logits on generator(z) inside the generator's tape.")
+    return (f"Each half learns: with G still, D's loss fell {d_start:.3f} → {d_end:.3f}; with D still, G's "
+            f"non-saturating loss fell {g_start:.3f} → {g_end:.3f}.")
