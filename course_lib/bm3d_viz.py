@@ -153,7 +153,7 @@ def match_view(image: np.ndarray, y: int = 120, x: int = 100, sigma255: float = 
     found = {tuple(q) for q in noisy_groups.positions[0, :n]}
     truth = {tuple(q) for q in clean_groups.positions[0, : clean_groups.sizes[0]]}
 
-    fig = plt.figure(figsize=(11, 4.2), layout="constrained")
+    fig = plt.figure(figsize=(8.2, 3.8), layout="constrained")
     grid = fig.add_gridspec(2, n_show + 4)
     ax = fig.add_subplot(grid[:, :4])
     ax.imshow(np.clip(noisy, 0, 1), cmap="gray", vmin=0, vmax=1)
@@ -171,12 +171,13 @@ def match_view(image: np.ndarray, y: int = 120, x: int = 100, sigma255: float = 
             a.set_xticks([])
             a.set_yticks([])
             if row == 0:
-                a.set_title(f"d={255**2 * noisy_groups.distances[0, i]:.0f}", fontsize=8)
+                a.set_title(f"{255**2 * noisy_groups.distances[0, i]:.0f}", fontsize=9)
             if i == 0:
-                a.set_ylabel(label, fontsize=8)
+                a.set_ylabel(label, fontsize=9)
     agree = len(found & truth) / max(len(found), 1)
-    fig.suptitle(f"matched on the noisy image (d in 0-255 units², per pixel); {100 * agree:.0f}% of these "
-                 f"blocks are also in the clean image's group of {int(clean_groups.sizes[0])}", fontsize=10)
+    fig.suptitle(f"matched on the noisy image (titles: distance d in 0-255 units², per pixel); {100 * agree:.0f}% of "
+                 f"these blocks are also in the clean image's group of {int(clean_groups.sizes[0])}", fontsize=10,
+                 wrap=True)
     return fig
 
 
@@ -336,7 +337,7 @@ def sparsity_figure(image: np.ndarray):
     ax.set_xlabel("largest coefficients kept, per block")
     ax.set_ylabel("fraction of non-DC energy kept")
     ax.set_title("the same blocks are sparser as a group")
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     return fig
 

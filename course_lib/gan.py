@@ -563,17 +563,24 @@ def toy_view(results: dict, *, size: float = 2.8):
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(results), figsize=(size * len(results), size + 0.5), squeeze=False)
+    from .viz import FIGURE_INCHES
+
+    ncols = int(np.ceil(len(results) / np.ceil(len(results) / 3)))  # at most 3 panels a row
+    nrows = int(np.ceil(len(results) / ncols))
+    size = min(size, FIGURE_INCHES / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.45) * nrows + 0.35), squeeze=False,
+                             layout="constrained")
     centres = ring_centres()
-    for ax, (name, points) in zip(axes[0], results.items()):
+    for ax in axes.flat[len(results):]:
+        ax.axis("off")
+    for ax, (name, points) in zip(axes.flat, results.items()):
         points = points["samples"] if isinstance(points, dict) else points
         cover = modes_covered(points)
-        ax.scatter(*np.asarray(points).T, s=2, alpha=0.4, label="generated")
-        ax.scatter(*centres.T, marker="x", c="red", s=40, label="mode centres")
+        ax.scatter(*np.asarray(points).T, s=2, alpha=0.4, label="the panel's points (real or generated)")
+        ax.scatter(*centres.T, marker="x", c="red", s=40, label="the 8 mode centres")
         ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="x₁", ylabel="x₂")
-        ax.set_title(f"{name}\n{cover['modes']}/8 modes, {cover['high_quality']:.0%} high quality", fontsize=9)
-    axes[0][0].legend(loc="lower left", fontsize=7)
-    fig.tight_layout()
+        ax.set_title(f"{name}\n{cover['modes']}/8 modes, {cover['high_quality']:.0%} high quality")
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2, markerscale=3)
     return fig
 
 
@@ -596,7 +603,7 @@ def snapshot_view(snapshots: dict, index: int = -1):
 
     steps = np.asarray(snapshots["step"])
     index = int(index) % len(steps)
-    fig = plt.figure(figsize=(10, 4.2), layout="constrained")
+    fig = plt.figure(figsize=(8.2, 4.0), layout="constrained")
     grid, curves = fig.subfigures(1, 2, width_ratios=[1.1, 1])
     axes = grid.subplots(6, 6)
     for ax, image in zip(axes.flat, snapshots["images"][index]):
@@ -622,8 +629,9 @@ def snapshot_explorer(snapshots: dict):
 
     from .widgets import explore
 
-    n = len(snapshots["step"])
-    slider = widgets.IntSlider(value=n - 1, min=0, max=n - 1, description="snapshot")
+    options = [(f"{step:,}", i) for i, step in enumerate(snapshots["step"])]  # shows the step, not an index
+    slider = widgets.SelectionSlider(options=options, value=len(options) - 1, description="step",
+                                     style={"description_width": "initial"})
     return explore(snapshot_view, snapshots=snapshots, index=slider)
 
 

@@ -581,7 +581,7 @@ def curve_view(table: list[dict], *, strategy: str | None = None, n_target: int 
         ax.set_xscale("log")
     ax.set_xlabel("number of target training images N")
     ax.set_ylabel(metric)
-    ax.legend(fontsize=7)
+    ax.legend()
     return ax.figure
 
 
@@ -624,10 +624,12 @@ def grid_view(results: dict, experiment: str = "faces", strategy: str = "fine-tu
     import matplotlib.pyplot as plt
 
     exp = results["experiments"][experiment]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
     label = {"psnr": "PSNR on held-out target images (dB)", "kid": "KID (lower is better)",
              "iwae_100": "held-out IWAE bound (nats/image)"}[exp["metric"]]
     curve_view(exp["table"], strategy=strategy, n_target=n_target, metric=label, ax=left, title=experiment)
+    if exp["metric"] == "kid":
+        left.set_yscale("log")  # as in the lesson's grid: KIDs differ by orders of magnitude
     example = exp.get("examples", {}).get(f"{strategy}|{n_target}")
     right.axis("off")
     if example is None:

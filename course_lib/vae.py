@@ -521,7 +521,7 @@ def _tile(tiles: np.ndarray, n: int) -> np.ndarray:
 
 
 def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, z1: float = 0.0, z2: float = 0.0,
-                    *, extent: float = 3.0, n_grid: int = 15, mu: np.ndarray | None = None):
+                    *, extent: float = 3.0, n_grid: int = 8, mu: np.ndarray | None = None):
     """A 2-D latent space: posterior means μ(x) of ``images`` coloured by label with the point (z1, z2), the
     image decoded at that point, and the decoded means on a grid over [-extent, extent]².
 
@@ -536,18 +536,18 @@ def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, 
     n_grid = check_int(n_grid, "n_grid", 2, 40)
     mu = encode(model, images)[0] if mu is None else np.asarray(mu, np.float32)
     decoded = decode(model, np.concatenate([np.array([[z1, z2]], np.float32), _grid_codes(extent, n_grid)]))
-    fig, (ax_map, ax_one, ax_grid) = plt.subplots(1, 3, figsize=(12, 4), width_ratios=[1.2, 0.8, 1.1])
+    fig, (ax_map, ax_one, ax_grid) = plt.subplots(1, 3, figsize=(8.2, 3.4), width_ratios=[1.25, 0.7, 1.1])
     points = ax_map.scatter(mu[:, 0], mu[:, 1], c=labels, cmap="tab10", s=6, vmin=-0.5, vmax=9.5)
     ax_map.plot([z1], [z2], "kx", markersize=12, markeredgewidth=3)
     ax_map.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal", xlabel="z₁", ylabel="z₂",
-               title="posterior means μ(x) of the test digits")
+               title="posterior means μ(x)\nof the test digits")
     fig.colorbar(points, ax=ax_map, ticks=range(10), label="digit", fraction=0.046)
     ax_one.imshow(decoded[0], cmap="gray", vmin=0, vmax=1)
-    ax_one.set_title(f"decoded E[x | z] at z = ({z1:.2f}, {z2:.2f})")
+    ax_one.set_title(f"decoded E[x | z]\nat z = ({z1:.2f}, {z2:.2f})")
     ax_one.axis("off")
     ax_grid.imshow(_tile(decoded[1:], n_grid), cmap="gray", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent))
     ax_grid.plot([z1], [z2], "rx", markersize=10, markeredgewidth=2)
-    ax_grid.set(xlabel="z₁", ylabel="z₂", title=f"decoded means on a {n_grid}x{n_grid} grid")
+    ax_grid.set(xlabel="z₁", ylabel="z₂", title=f"decoded means\non a {n_grid}×{n_grid} grid")
     fig.tight_layout()
     return fig
 

@@ -62,14 +62,17 @@ def degradation_explorer(image: np.ndarray):
 
     from .degrade import DEGRADATIONS
 
-    kind = widgets.Dropdown(options=list(DEGRADATIONS), value="gaussian noise", description="degradation")
-    strength = widgets.FloatSlider(description="strength", readout_format=".3g")
+    wide = {"description_width": "initial"}  # the whole label, units included: no truncation
+    kind = widgets.Dropdown(options=list(DEGRADATIONS), value="gaussian noise", description="degradation", style=wide)
+    strength = widgets.FloatSlider(description="strength", readout_format=".3g", style=wide,
+                                   layout=widgets.Layout(width="420px"))
 
     def set_range(_change=None) -> None:
         lo, hi, default = DEGRADATIONS[kind.value][1]
         strength.min, strength.max = -1e9, 1e9  # avoid transient min > max while changing both
         strength.min, strength.max, strength.step, strength.value = lo, hi, (hi - lo) / 100, default
-        strength.description = DEGRADATIONS[kind.value][0][:16]
+        strength.description = DEGRADATIONS[kind.value][0]
+        strength.tooltip = DEGRADATIONS[kind.value][0]
 
     set_range()
     kind.observe(set_range, names="value")

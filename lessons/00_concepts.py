@@ -57,7 +57,7 @@ camera = data.load_photo("camera")          # a held-out *test* photo: never use
 print(type(camera).__name__, camera.shape, camera.dtype, f"range [{camera.min():.3f}, {camera.max():.3f}]")
 print("top-left 4x4 pixels:\n", np.round(camera[:4, :4], 3))
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9, 3.6))
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.2, 3.4))
 ax0.imshow(camera, cmap="gray", vmin=0, vmax=1)
 ax0.set_title("camera, 512x512, float32 in [0, 1]")
 ax0.axis("off")
@@ -143,8 +143,8 @@ viz.compare(x, observed, size=2.8);
 glyph_images, glyph_labels = data.glyphs(20, seed=3)
 digit_images, digit_labels = data.digits("train")
 viz.show_images(list(glyph_images[:10]) + list(digit_images[:10]),
-                [f"glyph {c}" for c in glyph_labels[:10]] + [f"handwritten {c}" for c in digit_labels[:10]],
-                ncols=10, size=1.1, suptitle="source domain (glyphs, top) vs target domain (handwriting, bottom)");
+                [str(c) for c in glyph_labels[:10]] + [str(c) for c in digit_labels[:10]], ncols=10, size=1.1,
+                suptitle="source domain: glyphs (top row) vs target domain: handwriting (bottom row); titles: the class");
 
 
 # %% [markdown]
@@ -240,8 +240,7 @@ viz.compare(x, same_psnr, size=2.8, suptitle=f"equal PSNR ({target:.0f} dB), ver
 x = data.load_photo("chelsea")
 widgets.degradation_view(x, "gaussian noise", 25 / 255);
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 widgets.degradation_explorer(x)
 
 

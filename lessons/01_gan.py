@@ -41,6 +41,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
+import course_lib.viz  # noqa: F401 (applies the course's figure style)
 from course_lib import data, gan, metrics
 from course_lib.classifier import features, load_digit_classifier
 from course_lib.config import is_quick, lesson_run_time, load_benchmark, quick, seed_everything
@@ -111,7 +112,7 @@ ax.plot(x, p_g, label="$p_g$ = N(-1, 1.5²)")
 ax.plot(x, optimal_discriminator(p_data, p_g), "k--", label="$D^*(x)$")
 ax.axhline(0.5, color="gray", lw=0.8)
 ax.set(xlabel="x", ylabel="density / probability", title="The optimal discriminator is 1/2 where the densities cross")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
@@ -138,7 +139,7 @@ ax.loglog(d_fake, np.abs(grad_minimax), label=r"minimax $\log(1 - D)$: $|\partia
 ax.loglog(d_fake, np.abs(grad_ns), label=r"non-saturating $-\log D$: $|\partial/\partial\ell| = 1 - D$")
 ax.set(xlabel="D(G(z))  (discriminator's belief that a fake is real)", ylabel="|gradient w.r.t. the logit|",
        title="Generator gradient where D rejects the fakes")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 for d in (1e-3, 1e-2, 0.5):
     i = np.argmin(np.abs(d_fake - d))
@@ -203,14 +204,14 @@ for name, entry in gan_results["toy_ring"].items():
 # (for the BCE losses: $L_D \to 2\log 2 \approx 1.39$ when $D \equiv \frac12$) while the samples keep changing.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(8.2, 3.4))
 for name, run in toy_runs.items():
     axes[0].plot(run["history"]["step"], run["history"]["d_loss"], label=name, lw=0.8)
     axes[1].plot(run["history"]["step"], run["history"]["g_loss"], label=name, lw=0.8)
 axes[0].axhline(2 * np.log(2), color="k", ls="--", lw=0.8, label="2 log 2 (D = 1/2 everywhere)")
 axes[0].set(xlabel="step", ylabel="discriminator loss", title="toy GAN: discriminator loss")
 axes[1].set(xlabel="step", ylabel="generator loss", title="toy GAN: generator loss (each in its own units)")
-axes[0].legend(fontsize=7)
+axes[0].legend()
 fig.tight_layout()
 
 # %% [markdown]
@@ -292,7 +293,7 @@ ax.plot(history["step"], history["d_loss"], label="$L_D$ (BCE)", lw=0.8)
 ax.plot(history["step"], history["g_loss"], label="$L_G$ (non-saturating)", lw=0.8)
 ax.axhline(2 * np.log(2), color="k", ls="--", lw=0.8, label="2 log 2")
 ax.set(xlabel="step", ylabel="loss", title="glyph DCGAN losses (they oscillate; they do not measure quality)")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 
 # %% tags=["rerun"]
@@ -314,8 +315,7 @@ snapshots = gan.load_snapshots()
 gan.snapshot_view(snapshots, -1)
 gan.latent_view(generator, 0, 1);
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 import ipywidgets as widgets  # noqa: E402
 
 widgets.VBox([gan.snapshot_explorer(snapshots), gan.latent_explorer(generator)])
@@ -358,7 +358,7 @@ ax.bar(np.arange(10) + 0.2, gan_scores["class_shares"], 0.4, label="glyph DCGAN"
 ax.axhline(0.05, color="k", ls="--", lw=0.8, label="5 % (target minimum)")
 ax.set(xlabel="predicted digit", ylabel="share of samples", xticks=range(10),
        title=f"Class coverage of {len(samples)} samples")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
@@ -409,11 +409,11 @@ _, d_real = gan.nearest_neighbours(heldout[:1000], train_images)
 index, _ = gan.nearest_neighbours(samples[:8], train_images)
 print(f"median distance to the nearest training glyph: generated {np.median(d_gen):.3f}, "
       f"held-out real {np.median(d_real):.3f}; exact copies (distance < 0.01): {np.mean(d_gen < 0.01):.1%}")
-fig, axes = plt.subplots(2, 8, figsize=(9, 2.6))
+fig, axes = plt.subplots(2, 8, figsize=(8.2, 2.9))
 for j in range(8):
     axes[0, j].imshow(samples[j], cmap="gray", vmin=0, vmax=1)
     axes[1, j].imshow(train_images[index[j]], cmap="gray", vmin=0, vmax=1)
-    axes[0, j].set_title(f"d={np.linalg.norm(samples[j] - train_images[index[j]]):.2f}", fontsize=8)
+    axes[0, j].set_title(f"d={np.linalg.norm(samples[j] - train_images[index[j]]):.2f}", fontsize=9)
 for ax in axes.flat:
     ax.set(xticks=[], yticks=[])
 axes[0, 0].set_ylabel("generated")
@@ -443,7 +443,7 @@ print(f"article pattern after {article_steps} steps: D(real) = {prob_real(d_arti
 k = int(np.searchsorted(snapshots["step"], article_steps))   # the shipped (correct) run at the same step
 print(f"correct losses, shipped run at step {snapshots['step'][k]}: confident share "
       f"{snapshots['confident_share'][k]:.0%}, KID {snapshots['kid'][k]:.0f}")
-fig, axes = plt.subplots(1, 2, figsize=(9, 2.2))
+fig, axes = plt.subplots(1, 2, figsize=(8.2, 2.2))
 axes[0].imshow(np.hstack(article_samples[:10]), cmap="gray", vmin=0, vmax=1)
 axes[0].set_title(f"article pattern, step {article_steps}: confident {article['confident_share']:.0%}", fontsize=9)
 axes[1].imshow(np.hstack(snapshots["images"][k][:10]), cmap="gray", vmin=0, vmax=1)

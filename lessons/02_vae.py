@@ -307,13 +307,13 @@ history = vae.train_vae(model2d, train, steps=quick(spec["steps"], spec["quick_s
                         validate_every=quick(spec["validate_every"], 10), seed=spec["seed"])
 print(f"{history['completed'][0]} steps in {history['seconds']:.1f} s")
 
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 3.4))
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.2, 3.2))
 ax0.plot(history["step"], history["reconstruction"], label="E[log p(x|z)] (training batches)")
 ax0.plot(history["step"], history["elbo"], label="ELBO (training batches)")
 ax0.plot(history["val_step"], history["val_elbo"], "o-", label="ELBO (test digits)")
 ax0.axhline(-vae.uniform_nats(), color="gray", ls=":", label="uniform guessing")
 ax0.set(xlabel="training step", ylabel="nats per image", title="the ELBO and its reconstruction term")
-ax0.legend(fontsize=8)
+ax0.legend()
 ax1.plot(history["step"], history["kl"], color="C3")
 ax1.set(xlabel="training step", ylabel="nats per image", title="KL(q(z|x) || p(z)), training batches")
 fig.tight_layout()
@@ -362,8 +362,7 @@ vae.latent_map_view(model2d, test, test_labels, z1=0.0, z2=0.0);
 # `vae.latent_map_view`, a plain function. Where do digits blend into each other? Where does the decoder produce
 # something that is no digit at all?
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 vae.latent_explorer(model2d, test, test_labels)
 
 # %% [markdown]
@@ -430,7 +429,7 @@ for i, (beta, row) in enumerate(table.items()):
     ax.bar(np.arange(16) + (i - 2) * width, np.sort(row["kl_per_dim"])[::-1], width, label=f"β = {beta:g}")
 ax.set(xlabel="latent unit (sorted by its KL)", ylabel="mean KL (nats)", yscale="symlog",
        title="posterior collapse, measured: the KL each latent unit carries")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 print("β = 64: largest KL of any unit", f"{table[64.0]['kl_per_dim'].max():.4f} nats;",
       "variance of its posterior means over the test digits", f"{table[64.0]['mean_variances'].max():.2e}")
@@ -444,8 +443,7 @@ print("β = 64: largest KL of any unit", f"{table[64.0]['kl_per_dim'].max():.4f}
 # %%
 vae.beta_view(beta_models, test, 64.0, table=table);
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 vae.beta_explorer(beta_models, test, table)
 
 # %% [markdown]

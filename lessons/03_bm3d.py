@@ -152,15 +152,14 @@ ax.plot(agreement["sigma255"], agreement["basic"], "s-", label="matched on the b
 ax.set_xlabel("σ (0-255 units)")
 ax.set_ylabel("matches shared with the clean image")
 ax.set_title("noise corrupts block matching")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
 # Move the reference block and σ yourself with the sliders below (ipywidgets, wired by `course_lib.widgets.explore`;
 # the figure redraws when you release a slider). The callback is `bm3d_viz.match_view`, a plain function.
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 bm3d_viz.match_explorer(crop)
 
 # %% [markdown]
@@ -220,7 +219,9 @@ basic = bm3d.bm3d(noisy, sigma, stage="hard")
 seconds = time.perf_counter() - start
 print(f"step 1 in {seconds:.2f} s: {metrics.psnr(crop, noisy):.2f} dB -> {metrics.psnr(crop, basic):.2f} dB")
 groups = bm3d.match_blocks(noisy, tau=bm3d.matching_threshold(2500, np.ptp(noisy)))
-print(f"{len(groups.sizes)} reference blocks; group sizes:", dict(zip(*np.unique(groups.sizes, return_counts=True))))
+sizes, counts = np.unique(groups.sizes, return_counts=True)
+print(f"{len(groups.sizes)} reference blocks; group sizes:",
+      ", ".join(f"{size} blocks × {count}" for size, count in zip(sizes.tolist(), counts.tolist())))
 
 
 # %% [markdown]
@@ -354,8 +355,7 @@ for s, a, b in zip(agreement["sigma255"], agreement["noisy"], agreement["basic"]
 small = np.ascontiguousarray(crop[:96, :96])
 bm3d_viz.denoise_view(small, sigma255=25, lambda_3d=2.7);
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 bm3d_viz.denoise_explorer(small)
 
 # %% [markdown]

@@ -104,7 +104,7 @@ for name, (history, val_psnr, seconds) in runs.items():
 ax.set_yscale("log")
 ax.set_xlabel("step")
 ax.set_ylabel("training MSE (to the clean patch)")
-ax.legend(fontsize=8)
+ax.legend()
 fig.tight_layout()
 
 
@@ -310,8 +310,7 @@ def denoise_by_name(photo="coins", sigma_255=25, method="cnn (σ given)"):
 
 denoise_by_name();
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 widgets.explore(
     denoise_by_name,
     photo=ipw.Dropdown(options=list(test), value="coins", description="photo"),
@@ -384,7 +383,7 @@ for kind in ("strokes", "boxes 16×16"):
 # %%
 crop = test["camera"][180:308, 180:308]
 masks = {"strokes": degrade.stroke_mask(crop.shape, 3, 5, seed=3), "boxes": degrade.box_mask(crop.shape, 4, 16, seed=3)}
-fig, axes = plt.subplots(1, 4, figsize=(12, 3.2))
+fig, axes = plt.subplots(1, 4, figsize=(8.2, 2.6))
 for j, (kind, mask) in enumerate(masks.items()):
     observed = degrade.apply_mask(crop, mask)
     weights = restore.inpaint_weights(observed, mask)
@@ -401,8 +400,7 @@ fig.tight_layout()
 # %%
 restore.inpaint_view(test["astronaut"][100:356, 100:356], "strokes", seed=0);
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["widget", "nbval-ignore-output"]
 widgets.explore(
     lambda photo, mask_kind, seed, method: restore.inpaint_view(test[photo], mask_kind, seed, method),
     photo=ipw.Dropdown(options=list(test), value="coffee", description="photo"),

@@ -40,6 +40,7 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
+import course_lib.viz  # noqa: F401 (applies the course's figure style)
 from course_lib import gan, transfer, widgets
 from course_lib.config import is_quick, limit_threads, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
@@ -128,7 +129,7 @@ tuned = live["fine-tune"]["model"]
 change = transfer.relative_change(source, tuned)
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.bar(range(len(change)), list(change.values()))
-ax.set_xticks(range(len(change)), list(change), rotation=60, fontsize=7)
+ax.set_xticks(range(len(change)), list(change), rotation=60, ha="right")
 ax.set_ylabel("relative weight change")
 ax.set_title(f"fine-tuning on 5 faces ({steps} steps): how far each layer moved")
 fig.tight_layout()
@@ -143,12 +144,12 @@ def first_filters(model, n=16):
 
 
 scratch_model = live["scratch"]["model"]
-fig, axes = plt.subplots(3, 16, figsize=(12, 2.6))
+fig, axes = plt.subplots(3, 16, figsize=(8.2, 2.4))
 for row, (name, model) in enumerate((("source", source), ("fine-tuned", tuned), ("scratch", scratch_model))):
     for j, f in enumerate(first_filters(model)):
         axes[row, j].imshow(f, cmap="gray")
         axes[row, j].axis("off")
-    axes[row, 0].set_title(name, fontsize=8, loc="left")
+    axes[row, 0].set_title(name, fontsize=9, loc="left")
 fig.suptitle("first-layer 3×3 filters (sub-image 0): source and fine-tuned look alike; scratch is random", fontsize=9)
 fig.tight_layout()
 
@@ -174,7 +175,8 @@ freeze_first_layers = check("05.freeze", freeze_first_layers)
 # reveal("05.freeze")
 _, discriminator = gan.load_gan_glyphs()
 freeze_first_layers(discriminator, 1)
-print({layer.name: layer.trainable for layer in discriminator.layers if layer.weights},
+print(", ".join(f"{layer.name}: {'trains' if layer.trainable else 'frozen'}"
+                for layer in discriminator.layers if layer.weights),
       f"→ {transfer.trainable_share(discriminator):.0%} of D's parameters train")
 
 # %% [markdown]
@@ -204,11 +206,18 @@ fig.tight_layout()
 
 # %% tags=["rerun"]
 restoration, generation = transfer.load_results("restoration"), transfer.load_results("generation")
+def settings_line(settings):  # plain numbers, rounded; nested settings (per-strategy learning rates) by name
+    return ", ".join(f"{key} {value:.3g}" if isinstance(value, float) else f"{key} {value}"
+                     for key, value in settings.items() if not isinstance(value, (dict, list)))
+
+
 for results in (restoration, generation):
-    print(results["command"], "|", results["timing"], "|", results["settings"])
+    cpu = results.get("timing", {}).get("cpu_seconds")
+    print(results["command"] + (f"  ({cpu / 60:.0f} CPU-minutes)" if cpu else ""))
+    print("   ", settings_line(results["settings"]))
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.2))
 transfer.curve_view(restoration["experiments"]["faces"]["table"], ax=axes[0],
                     title="1. new domain: photos → faces (σ = 25/255)", metric="test PSNR (dB)")
 transfer.curve_view(restoration["experiments"]["poisson"]["table"], ax=axes[1],
@@ -224,7 +233,7 @@ axes[2].set_ylabel("test PSNR (dB)")
 fig.tight_layout()
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.2))
 gan_exp, vae_exp = generation["experiments"]["gan"], generation["experiments"]["vae"]
 transfer.curve_view(gan_exp["table"], ax=axes[0], title="4. GAN glyphs → digits", metric="KID (lower is better)")
 axes[0].set_yscale("log")
@@ -337,19 +346,25 @@ def view(experiment="faces", strategy="fine-tune", n_target=5):
 
 view();
 
-# %% tags=["widget"]
-# NBVAL_IGNORE_OUTPUT
-widgets.explore(
-    view,
-    experiment=ipw.Dropdown(options=list(results_of), value="faces", description="experiment"),
-    strategy=ipw.Dropdown(options=["none", "scratch", "fine-tune", "last-layers", "freezed"], value="fine-tune",
-                          description="strategy"),
-    n_target=ipw.SelectionSlider(options=[1, 2, 5, 10, 20, 50, 100, 500], value=5, description="N"),
-)
+# %% tags=["widget", "nbval-ignore-output"]
+experiment = ipw.Dropdown(options=list(results_of), value="faces", description="experiment")
+strategy, n_target = ipw.Dropdown(description="strategy"), ipw.SelectionSlider(options=[5], description="N")
+
+
+def offer_what_was_measured(_change=None):  # only the strategies and the N of the chosen experiment's grid
+    table = results_of[experiment.value]["experiments"][experiment.value]["table"]
+    strategies, ns = list(dict.fromkeys(r["strategy"] for r in table)), sorted({r["n_target"] for r in table})
+    strategy.options, n_target.options = strategies, ns
+    strategy.value = "fine-tune" if "fine-tune" in strategies else strategies[0]
+    n_target.value = min(ns, key=lambda v: abs(v - 5))
+
+
+offer_what_was_measured()
+experiment.observe(offer_what_was_measured, names="value")
+widgets.explore(view, experiment=experiment, strategy=strategy, n_target=n_target)
 
 # %% [markdown]
-# (A strategy that an experiment does not have — `freezed` for the denoiser, `last-layers` for the GAN — shows only the
-# curves. N snaps to the nearest value of that experiment's grid.)
+# (The menus offer only what the chosen experiment measured: its strategies and the N of its grid.)
 #
 # ## 7. Common misconceptions and the popular article's errata
 #
@@ -359,7 +374,7 @@ widgets.explore(
 # %% tags=["rerun"]
 targets = {**restoration.get("targets", {}), **generation.get("targets", {})}
 for key, value in targets.items():
-    print(f"{key:<95} {value['effect']:+8.3f} ± {value['se']}  (seeds {value['seeds']})")
+    print(f"{key}\n    {value['effect']:+.2f} ± {value['se']:.2f} (mean ± standard error, {len(value['seeds'])} seeds)")
 
 # %% [markdown]
 # | claim you will meet | what the measurements say | where |

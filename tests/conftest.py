@@ -153,6 +153,68 @@ def add_rerun_check(path: Path) -> int:
     return len(keys)
 
 
+FIGURE_RECORDER = '''
+# Added by tests/conftest.py (not in the lesson): record every figure the lesson shows (its PNG width and
+# the font size of every text drawn in it), for the readability check at the end. Cells are counted from this one.
+import io as _io
+import struct as _struct
+
+import matplotlib.backend_bases as _backend_bases
+import matplotlib.text as _mtext
+
+_FIGURES, _drawn_sizes, _cell_no = [], [], [0]
+get_ipython().events.register("pre_run_cell", lambda info: _cell_no.__setitem__(0, _cell_no[0] + 1))
+_text_draw, _print_figure = _mtext.Text.draw, _backend_bases.FigureCanvasBase.print_figure
+
+
+def _recording_draw(self, renderer, *args, **kwargs):
+    if self.get_visible() and self.get_text().strip():
+        _drawn_sizes.append((self.get_fontsize(), self.get_text()[:40]))
+    return _text_draw(self, renderer, *args, **kwargs)
+
+
+def _recording_print_figure(self, filename, *args, **kwargs):
+    _drawn_sizes.clear()
+    result = _print_figure(self, filename, *args, **kwargs)
+    if isinstance(filename, _io.BytesIO) and filename.getvalue()[:8] == b"\\x89PNG\\r\\n\\x1a\\n":
+        width = _struct.unpack(">I", filename.getvalue()[16:20])[0] / kwargs.get("dpi", self.figure.dpi)
+        title = next((t for _, t in _drawn_sizes), "")
+        _FIGURES.append({"cell": _cell_no[0], "width_in": width, "texts": list(_drawn_sizes),
+                         "first_text": title})
+    return result
+
+
+_mtext.Text.draw = _recording_draw
+_backend_bases.FigureCanvasBase.print_figure = _recording_print_figure
+'''
+
+FIGURE_CHECK = '''
+# Added by tests/conftest.py (not in the lesson): every figure shown fits the lesson column and no text in it is
+# smaller than the course minimum at 100 % zoom (a wider figure is shrunk by the browser, and its text with it).
+from course_lib.viz import COLUMN_INCHES as _COLUMN, MIN_FONT_PT as _MIN_PT
+
+_bad = []
+for _fig in _FIGURES:
+    _scale = min(1.0, _COLUMN / _fig["width_in"])
+    _small = [(round(size * _scale, 1), text) for size, text in _fig["texts"] if size * _scale < _MIN_PT - 0.05]
+    if _fig["width_in"] > _COLUMN + 0.05 or _small:
+        _bad.append(f"cell [{_fig['cell']}] figure {_fig['first_text']!r}: {_fig['width_in']:.2f} in wide "
+                    f"(column {_COLUMN} in); text under {_MIN_PT} pt at 100 %: {_small[:4]}")
+assert _FIGURES, "no figure was recorded"
+assert not _bad, f"{len(_bad)} of {len(_FIGURES)} figures are not readable in the column:\\n" + "\\n".join(_bad)
+print(f"checked {len(_FIGURES)} figures: all fit the {_COLUMN}-inch column with text of {_MIN_PT} pt or more")
+'''
+
+
+def add_figure_check(path: Path) -> None:
+    """Wrap notebook ``path`` with the figure readability check (width and smallest font of every figure shown)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [nbformat.v4.new_code_cell(FIGURE_RECORDER), *nb.cells, nbformat.v4.new_code_cell(FIGURE_CHECK)]
+    nbformat.write(nb, path)
+
+
 def pytest_sessionstart(session) -> None:
     os.environ["COURSE_QUICK"] = "1"
     os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -166,3 +228,4 @@ def pytest_sessionstart(session) -> None:
     for notebook in sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")):
         solve_notebook(notebook, SOLVED / notebook.name)
         add_rerun_check(SOLVED / notebook.name)
+        add_figure_check(SOLVED / notebook.name)

@@ -213,6 +213,7 @@ def test_snapshots_ship_and_views_draw_without_a_browser():
     box = gan.snapshot_explorer(snapshots)
     box.children[0].children[0].value = 1
     assert box.last_settings == {"index": 1}
+    assert box.children[0].children[0].label == f"{snapshots['step'][1]:,}"  # the slider shows the step
     generator, _ = gan.load_gan_glyphs()
     assert "seed 3" in gan.latent_view(generator, 3, 4)._suptitle.get_text()
     latent_box = gan.latent_explorer(generator)
