@@ -65,11 +65,14 @@ def show_images(
     suptitle: str | None = None,
     vmin: float = 0.0,
     vmax: float = 1.0,
+    row_labels: Sequence[str] | None = None,
 ):
     """Show images in a grid (grayscale with ``cmap="gray"`` on a fixed [vmin, vmax] scale).
 
     Each image is a float ``(H, W)`` or ``(H, W, 3)`` array with finite values; values outside
-    [vmin, vmax] are clipped for display (an error image may be negative). Returns the matplotlib Figure.
+    [vmin, vmax] are clipped for display (an error image may be negative). ``row_labels`` (one per
+    row) are written left of each row, so that per-image titles can stay short. The grid is never
+    wider than the lesson column (:data:`FIGURE_INCHES`). Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
@@ -82,6 +85,8 @@ def show_images(
     nrows = int(np.ceil(len(images) / ncols))
     size = min(size, FIGURE_INCHES / ncols)  # never wider than the lesson's column
     title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    if row_labels is not None:  # room on the left for the labels
+        size = min(size, (FIGURE_INCHES - 0.09 * max(len(str(label)) for label in row_labels)) / ncols)
     height = size * nrows + 0.2 * title_lines * nrows + (0.5 if suptitle else 0)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False, layout="constrained")
     for k, ax in enumerate(axes.flat):
@@ -91,6 +96,11 @@ def show_images(
             ax.imshow(np.clip(image, vmin, vmax), cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
             if titles is not None:
                 ax.set_title(titles[k], fontsize=MIN_FONT_PT)
+    if row_labels is not None:
+        if len(row_labels) != nrows:
+            raise ValueError(f"row_labels must have one entry per row ({nrows}); got {len(row_labels)}")
+        for ax, label in zip(axes[:, 0], row_labels):
+            ax.text(-0.08, 0.5, label, transform=ax.transAxes, ha="right", va="center", fontsize=MIN_FONT_PT)
     if suptitle:
         fig.suptitle(suptitle, wrap=True)
     return fig

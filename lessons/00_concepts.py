@@ -144,7 +144,7 @@ glyph_images, glyph_labels = data.glyphs(20, seed=3)
 digit_images, digit_labels = data.digits("train")
 viz.show_images(list(glyph_images[:10]) + list(digit_images[:10]),
                 [str(c) for c in glyph_labels[:10]] + [str(c) for c in digit_labels[:10]], ncols=10, size=1.1,
-                suptitle="source domain: glyphs (top row) vs target domain: handwriting (bottom row); titles: the class");
+                suptitle="source domain: glyphs (top) vs target domain: handwriting (bottom); titles: the class");
 
 
 # %% [markdown]

@@ -352,13 +352,13 @@ for name, s in {"real glyphs": reference_scores, "glyph DCGAN": gan_scores}.item
     print(f"{name:<18}{s['kid']:>12.1f} ± {s['kid_std']:<7.1f}{s['fid']:>9.2f}{s['confident_share']:>11.1%}"
           f"{s['class_shares'].min():>11.1%}{s['classes_present']:>9}")
 
-fig, ax = plt.subplots(figsize=(7, 3))
+fig, ax = plt.subplots(figsize=(8.2, 3))
 ax.bar(np.arange(10) - 0.2, reference_scores["class_shares"], 0.4, label="real glyphs")
 ax.bar(np.arange(10) + 0.2, gan_scores["class_shares"], 0.4, label="glyph DCGAN")
 ax.axhline(0.05, color="k", ls="--", lw=0.8, label="5 % (target minimum)")
 ax.set(xlabel="predicted digit", ylabel="share of samples", xticks=range(10),
        title=f"Class coverage of {len(samples)} samples")
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside the bars
 fig.tight_layout()
 
 # %% [markdown]

@@ -121,8 +121,8 @@ for name in ("AE, z ~ N(0, I)", "AE, z ~ Gaussian fitted to its codes", "VAE, z 
     images = random_decodes[name][:8]
     label, confidence = classify(images)
     rows += list(images)
-    titles += [f"{name.split(',')[0]}: {d} ({c:.2f})" for d, c in zip(label, confidence)]
-viz.show_images(rows, titles, ncols=8, size=1.3, suptitle=(
+    titles += [f"{d} ({c:.2f})" for d, c in zip(label, confidence)]
+viz.show_images(rows, titles, ncols=8, size=1.3, row_labels=["AE", "AE, fitted", "VAE"], suptitle=(
     "random codes, decoded: AE with N(0, I) codes (top), AE with fitted-Gaussian codes (middle), VAE (bottom); "
     "titles: classifier's digit (confidence)"));
 
@@ -423,13 +423,14 @@ for beta, row in table.items():
 # p(z_u)$ for every $x$, its KL is 0, and the decoder ignores it. The KL of every unit, per β:
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 3.2))
+fig, ax = plt.subplots(figsize=(8.2, 3.2))
 width = 0.16
 for i, (beta, row) in enumerate(table.items()):
     ax.bar(np.arange(16) + (i - 2) * width, np.sort(row["kl_per_dim"])[::-1], width, label=f"β = {beta:g}")
-ax.set(xlabel="latent unit (sorted by its KL)", ylabel="mean KL (nats)", yscale="symlog",
+ax.set(xlabel="latent unit (sorted by its KL)", ylabel="mean KL (nats, symlog)",
        title="posterior collapse, measured: the KL each latent unit carries")
-ax.legend()
+ax.set_yscale("symlog", linthresh=1e-3)  # linear below 0.001 nats (0 is a collapsed unit), a tick per decade above
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside the bars
 fig.tight_layout()
 print("β = 64: largest KL of any unit", f"{table[64.0]['kl_per_dim'].max():.4f} nats;",
       "variance of its posterior means over the test digits", f"{table[64.0]['mean_variances'].max():.2e}")
@@ -497,11 +498,12 @@ for name, images in generated.items():
     s = vae.score_samples(images, heldout, classifier=classifier, n_subsets=quick(50, 10))
     print(f"{name:<26} {s['confident_share']:>17.0%} {s['classes_present']:>12}/10 {s['kid']:>8.0f}")
 rows, titles = [], []
-for name, images in generated.items():
+for images in generated.values():
     label, confidence = classify(images[:8])
     rows += list(images[:8])
-    titles += [f"{name.split(' (')[0]}: {d} ({c:.2f})" for d, c in zip(label, confidence)]
-viz.show_images(rows, titles, ncols=8, size=1.3, suptitle="samples side by side (classifier's digit and confidence)");
+    titles += [f"{d} ({c:.2f})" for d, c in zip(label, confidence)]
+viz.show_images(rows, titles, ncols=8, size=1.3, row_labels=[name.split(" (")[0] for name in generated],
+                suptitle="samples side by side (titles: the classifier's digit and its confidence)");
 
 # %% [markdown]
 # The VAE's samples are the decoder's *mean* images $\mathbb E[x \mid z]$: smooth and a little blurry. The KID sees
