@@ -36,7 +36,7 @@ __all__ = [
     "denoise_batch", "inpaint_batch", "upscale_batch", "train_model", "validation_psnr", "classical_fills",
     "masked_log_mse", "inpaint_weights", "FILLS",
     "denoise", "inpaint", "upscale", "cnn_denoise", "cnn_inpaint", "cnn_upscale", "telea",
-    "load_restorer", "classical_denoise", "denoise_view", "inpaint_view", "pretrain_denoiser", "pretrain_inpainter",
+    "load_restorer", "classical_denoise", "pretrain_denoiser", "pretrain_inpainter",
     "pretrain_upscaler", "MAX_SIGMA", "TILE", "model_reach",
 ]
 
@@ -564,7 +564,7 @@ def cnn_upscale(image: np.ndarray, *, tile: int | None = None) -> np.ndarray:
 denoise, inpaint, upscale = cnn_denoise, cnn_inpaint, cnn_upscale
 
 
-# --------------------------------------------------------------------------- widget views
+# --------------------------------------------------------------------------- classical baselines
 def classical_denoise(noisy: np.ndarray, sigma: float, method: str) -> np.ndarray:
     """``"bm3d"`` (reference package, Dabov et al. 2007) or ``"nl-means"`` (OpenCV, Buades et al. 2005).
 
@@ -583,57 +583,6 @@ def classical_denoise(noisy: np.ndarray, sigma: float, method: str) -> np.ndarra
         return reference_bm3d(noisy, sigma) if sigma > 0 else noisy.copy()
     as_uint8 = np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8)
     return cv2.fastNlMeansDenoising(as_uint8, None, h=float(sigma * 255)).astype(np.float32) / 255
-
-
-def denoise_view(image: np.ndarray, sigma_255: float = 25, method: str = "cnn (σ given)", seed: int = 0):
-    """Add noise σ = ``sigma_255``/255 to ``image``, denoise it with ``method``; show result, error and PSNR."""
-    import matplotlib.pyplot as plt
-
-    from .degrade import add_gaussian_noise
-    from .metrics import psnr
-
-    sigma = sigma_255 / 255
-    noisy = add_gaussian_noise(image, sigma, seed=seed)
-    start = time.perf_counter()
-    if method.startswith("cnn"):
-        out = cnn_denoise(noisy, sigma if "given" in method else None)
-    else:
-        out = classical_denoise(noisy, sigma, method)
-    seconds = time.perf_counter() - start
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
-    panels = [(noisy, f"noisy σ={sigma_255:g}/255: {psnr(image, noisy):.2f} dB"),
-              (out, f"{method}: {psnr(image, out):.2f} dB, {seconds:.2f} s"), (out - image, "error (±0.2)")]
-    for ax, (im, title) in zip(axes, panels):
-        lo, hi = (-0.2, 0.2) if title.startswith("error") else (0, 1)
-        ax.imshow(im, cmap="gray", vmin=lo, vmax=hi)
-        ax.set_title(title, fontsize=9)
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
-def inpaint_view(image: np.ndarray, mask_kind: str = "strokes", seed: int = 0, method: str = "cnn"):
-    """Cut holes (``"strokes"`` or ``"boxes"``) into ``image`` and fill them with ``method``; PSNR inside the mask."""
-    import matplotlib.pyplot as plt
-    from skimage.restoration import inpaint_biharmonic
-
-    from .degrade import apply_mask, box_mask, stroke_mask
-
-    image = check_image(image, ndim=(2,), min_size=32)
-    strokes = check_choice(mask_kind, "mask_kind", ("strokes", "boxes")) == "strokes"
-    method = check_choice(method, "method", ("cnn", "telea", "biharmonic"))
-    mask = stroke_mask(image.shape, 6, 5, seed=seed) if strokes else box_mask(image.shape, 4, 16, seed=seed)
-    observed = apply_mask(image, mask)
-    fill = {"cnn": cnn_inpaint, "telea": telea, "biharmonic": inpaint_biharmonic}[method]
-    out = np.clip(fill(observed, mask), 0, 1)
-    inside = 10 * np.log10(1 / np.mean((out[mask] - image[mask]) ** 2))
-    fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-    for ax, im, title in zip(axes, (observed, out), ("observed (holes = 0)", f"{method}: {inside:.2f} dB inside mask")):
-        ax.imshow(im, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(title, fontsize=9)
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
 
 
 # --------------------------------------------------------------------------- pretraining recipes

@@ -42,7 +42,7 @@ __all__ = [
     "STRATEGIES", "EXPERIMENTS", "DEFAULT_STEPS", "weighted_layers", "freeze_first", "freeze_all_but_last",
     "freezed", "prepare", "trainable_share", "fit", "relative_change", "student_of", "distill", "count_params",
     "source_denoiser", "restoration_data", "restoration_batch", "restoration_psnr", "run_experiment", "summarise",
-    "paired_effect", "curve_view", "load_results", "grid_view", "source_images", "degrade_batch", "tile",
+    "paired_effect", "load_results", "source_images", "degrade_batch", "tile",
 ]
 
 #: Ways to adapt a source model; ``"none"`` evaluates the source model as it is.
@@ -559,34 +559,7 @@ def paired_effect(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> t
     return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff)))
 
 
-def curve_view(table: list[dict], *, strategy: str | None = None, n_target: int | None = None,
-               metric: str = "PSNR (dB)", title: str = "", ax=None, logx: bool = True):
-    """Plot ``mean ± se`` against ``n_target`` for each strategy of a :func:`summarise` table; circle one point."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.6))
-    for name in dict.fromkeys(row["strategy"] for row in table):
-        rows = sorted((r for r in table if r["strategy"] == name), key=lambda r: r["n_target"])
-        se = [np.nan if r["se"] is None else r["se"] for r in rows]  # None: a single seed, no error bar
-        ax.errorbar([r["n_target"] for r in rows], [r["mean"] for r in rows], yerr=se,
-                    marker="o", capsize=3, label=name)
-    chosen = [r for r in table if r["strategy"] == strategy and r["n_target"] == n_target]
-    for r in chosen:
-        ax.plot(r["n_target"], r["mean"], "o", ms=14, mfc="none", mec="red", mew=2)
-        ax.set_title(f"{title}\n{strategy}, N={n_target}: {r['mean']:.4g} ± {r['se'] or float('nan'):.2g}", fontsize=9)
-    if not chosen:
-        ax.set_title(title, fontsize=9)
-    if logx:
-        ax.set_xscale("log")
-    ax.set_xlabel("number of target training images N")
-    ax.set_ylabel(metric)
-    ax.legend()
-    return ax.figure
-
-
-
-# --- the benchmark results and the lesson's widget -------------------------------------------------------------
+# --- the benchmark results -------------------------------------------------------------------------------------
 
 
 def load_results(name: str) -> dict:
@@ -618,31 +591,3 @@ def tile(images: np.ndarray, ncols: int = 4) -> np.ndarray:
     return canvas
 
 
-def grid_view(results: dict, experiment: str = "faces", strategy: str = "fine-tune", n_target: int = 5):
-    """Left: the experiment's metric against N (mean ± se over seeds), the chosen point circled.
-    Right: the example output of that cell (seed 0) — a denoised test image or 16 generated samples."""
-    import matplotlib.pyplot as plt
-
-    exp = results["experiments"][experiment]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
-    label = {"psnr": "PSNR on held-out target images (dB)", "kid": "KID (lower is better)",
-             "iwae_100": "held-out IWAE bound (nats/image)"}[exp["metric"]]
-    curve_view(exp["table"], strategy=strategy, n_target=n_target, metric=label, ax=left, title=experiment)
-    if exp["metric"] == "kid":
-        left.set_yscale("log")  # as in the lesson's grid: KIDs differ by orders of magnitude
-    example = exp.get("examples", {}).get(f"{strategy}|{n_target}")
-    right.axis("off")
-    if example is None:
-        right.set_title(f"no example stored for {strategy}, N={n_target}", fontsize=9)
-        return fig
-    image = np.asarray(example, np.float32)
-    if image.ndim == 2:  # restoration: noisy | output | clean
-        test = exp["examples"]["test_image"]
-        image = np.concatenate([np.clip(test["noisy"], 0, 1), image, np.asarray(test["clean"])], axis=1)
-        right.set_title(f"noisy | {strategy}, N={n_target} | clean (test image)", fontsize=9)
-    else:
-        image = tile(image)
-        right.set_title(f"16 samples: {strategy}, N={n_target} (seed 0)", fontsize=9)
-    right.imshow(image, cmap="gray", vmin=0, vmax=1)
-    fig.tight_layout()
-    return fig

@@ -46,8 +46,7 @@ __all__ = [
     "elbo_terms", "elbo", "mean_reduced_loss", "train_vae", "encode", "decode", "reconstruct", "sample",
     "prior_codes", "gaussian_fit_codes", "kl_monte_carlo", "iwae_bound", "active_units", "kl_per_dimension",
     "pixel_histogram_nats", "uniform_nats", "bits_per_dim", "reconstruction_at_mean", "evaluate", "pretrain",
-    "load_vae", "latent_map_view", "latent_explorer", "interpolation_view", "beta_table", "beta_view", "beta_explorer",
-    "score_samples", "LESSON_TRAINING",
+    "load_vae", "beta_table", "score_samples", "LESSON_TRAINING",
 ]
 
 #: Number of grey levels of sklearn's digits and of the glyphs: k/16 for k = 0 … 16.
@@ -506,76 +505,7 @@ def gaussian_fit_codes(model: keras.Model, images: np.ndarray, n: int, *, seed: 
     return rng.multivariate_normal(mu.mean(0), np.cov(mu, rowvar=False), size=check_int(n, "n", 1)).astype(np.float32)
 
 
-# --- figures and widgets ---------------------------------------------------------------------------------------
-
-
-def _grid_codes(extent: float, n: int) -> np.ndarray:
-    """The n x n grid of 2-D codes over [-extent, extent]², row by row from the top (z2 upwards)."""
-    ticks = np.linspace(-extent, extent, n)
-    return np.array([[a, b] for b in ticks[::-1] for a in ticks], dtype=np.float32)
-
-
-def _tile(tiles: np.ndarray, n: int) -> np.ndarray:
-    """(n*n, 8, 8) images → one (8n, 8n) mosaic, row by row."""
-    return tiles.reshape(n, n, 8, 8).transpose(0, 2, 1, 3).reshape(8 * n, 8 * n)
-
-
-def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, z1: float = 0.0, z2: float = 0.0,
-                    *, extent: float = 3.0, n_grid: int = 8, mu: np.ndarray | None = None):
-    """A 2-D latent space: posterior means μ(x) of ``images`` coloured by label with the point (z1, z2), the
-    image decoded at that point, and the decoded means on a grid over [-extent, extent]².
-
-    The point and the whole grid are decoded in **one** batched decoder call; pass ``mu`` (the posterior means
-    of ``images``, from :func:`encode`) to skip the encoder too, as :func:`latent_explorer` does.
-    """
-    import matplotlib.pyplot as plt
-
-    if latent_dim_of(model) != 2:
-        raise ValueError(f"model must have a 2-D latent space for a map; got latent_dim {latent_dim_of(model)}")
-    z1, z2 = check_range(z1, "z1", -10, 10), check_range(z2, "z2", -10, 10)
-    n_grid = check_int(n_grid, "n_grid", 2, 40)
-    mu = encode(model, images)[0] if mu is None else np.asarray(mu, np.float32)
-    decoded = decode(model, np.concatenate([np.array([[z1, z2]], np.float32), _grid_codes(extent, n_grid)]))
-    fig, (ax_map, ax_one, ax_grid) = plt.subplots(1, 3, figsize=(8.2, 3.4), width_ratios=[1.25, 0.7, 1.1])
-    points = ax_map.scatter(mu[:, 0], mu[:, 1], c=labels, cmap="tab10", s=6, vmin=-0.5, vmax=9.5)
-    ax_map.plot([z1], [z2], "kx", markersize=12, markeredgewidth=3)
-    ax_map.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal", xlabel="z₁", ylabel="z₂",
-               title="posterior means μ(x)\nof the test digits")
-    fig.colorbar(points, ax=ax_map, ticks=range(10), label="digit", fraction=0.046)
-    ax_one.imshow(decoded[0], cmap="gray", vmin=0, vmax=1)
-    ax_one.set_title(f"decoded E[x | z]\nat z = ({z1:.2f}, {z2:.2f})")
-    ax_one.axis("off")
-    ax_grid.imshow(_tile(decoded[1:], n_grid), cmap="gray", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent))
-    ax_grid.plot([z1], [z2], "rx", markersize=10, markeredgewidth=2)
-    ax_grid.set(xlabel="z₁", ylabel="z₂", title=f"decoded means\non a {n_grid}×{n_grid} grid")
-    fig.tight_layout()
-    return fig
-
-
-def latent_explorer(model: keras.Model, images: np.ndarray, labels: np.ndarray):
-    """Two latent sliders → :func:`latent_map_view`: move through the 2-D latent space and decode live."""
-    import ipywidgets as widgets
-
-    from .widgets import explore
-
-    sliders = {name: widgets.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.1, description=name)
-               for name in ("z1", "z2")}
-    mu = encode(model, images)[0]  # once: every redraw then makes a single decoder call
-    return explore(latent_map_view, model=model, images=images, labels=labels, mu=mu, **sliders)
-
-
-def interpolation_view(model: keras.Model, image_a: np.ndarray, image_b: np.ndarray, n_steps: int = 9):
-    """Top: decode the straight line between μ(a) and μ(b) in latent space. Bottom: blend the pixels instead."""
-    from .viz import show_images
-
-    pair = _check_images(np.stack([image_a, image_b]), "image_a and image_b")
-    t = np.linspace(0, 1, check_int(n_steps, "n_steps", 2))[:, None]
-    mu = encode(model, pair)[0]
-    latent_line = decode(model, (1 - t) * mu[:1] + t * mu[1:])
-    pixel_line = (1 - t[:, :, None]) * pair[:1] + t[:, :, None] * pair[1:]
-    titles = [f"latent, t={v:.2f}" for v in t[:, 0]] + [f"pixels, t={v:.2f}" for v in t[:, 0]]
-    return show_images(list(latent_line) + list(pixel_line), titles, ncols=len(t), size=1.2,
-                       suptitle="interpolation: through the latent space (top) vs in pixel space (bottom)")
+# --- a family of models, and generated samples -----------------------------------------------------------
 
 
 def beta_table(models: dict, images: np.ndarray, *, n_samples: int = 10, seed: int = 0,
@@ -584,7 +514,8 @@ def beta_table(models: dict, images: np.ndarray, *, n_samples: int = 10, seed: i
     and the active units; with ``n_generated > 0`` also the classifier's confident share and digits present
     (:func:`score_samples`) of that many prior samples.
 
-    Returns ``{beta: row}``; :func:`beta_view` and :func:`beta_explorer` read it instead of recomputing.
+    Returns ``{beta: row}``; :func:`course_lib.vae_viz.beta_view` and :func:`course_lib.vae_viz.beta_explorer` read
+    it instead of recomputing.
     """
     table = {}
     for beta, model in sorted(models.items()):
@@ -597,37 +528,6 @@ def beta_table(models: dict, images: np.ndarray, *, n_samples: int = 10, seed: i
             row.update({f"samples_{key}": value for key, value in scores.items() if key != "class_shares"})
         table[beta] = row
     return table
-
-
-def beta_view(models: dict, images: np.ndarray, beta: float, *, n: int = 8, seed: int = 0, table: dict | None = None):
-    """For the model trained with ``beta`` (``models`` maps β → model): test images, their reconstructions and
-    samples from the prior (decoded in one call), with the test ELBO, its terms and the active units in the title
-    (from ``table``, see :func:`beta_table`, or computed here)."""
-    from .viz import show_images
-
-    if beta not in models:
-        raise ValueError(f"beta must be one of the trained values {sorted(models)}; got {beta!r}")
-    model, n = models[beta], check_int(n, "n", 1, 32)
-    row = (table or {}).get(beta) or beta_table({beta: model}, images, seed=seed)[beta]
-    codes = np.concatenate([encode(model, images[:n])[0], prior_codes(n, latent_dim_of(model), seed)])
-    decoded = decode(model, codes)
-    rows = list(images[:n]) + list(decoded)
-    titles = ["test digit"] * n + ["reconstruction"] * n + ["prior sample"] * n
-    return show_images(rows, titles, ncols=n, size=1.25, suptitle=(
-        f"β = {beta:g}: log p(x|z) {row['reconstruction']:.1f}, KL {row['kl']:.1f}, ELBO {row['elbo']:.1f} "
-        f"nats/image; active units {row['active_units']}/{row['latent_dim']}"))
-
-
-def beta_explorer(models: dict, images: np.ndarray, table: dict | None = None):
-    """A slider over the trained β values → :func:`beta_view` (the table is computed once, not per redraw)."""
-    import ipywidgets as widgets
-
-    from .widgets import explore
-
-    table = table or beta_table(models, images)
-    slider = widgets.SelectionSlider(options=sorted(models), value=1.0 if 1.0 in models else min(models),
-                                     description="β")
-    return explore(beta_view, models=models, images=images, table=table, beta=slider)
 
 
 def score_samples(images: np.ndarray, reference: np.ndarray | None, *, classifier=None, n_subsets: int = 50,

@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import course_lib.viz  # noqa: F401 (applies the course's figure style)
-from course_lib import data, gan, metrics
+from course_lib import data, gan, gan_viz, metrics
 from course_lib.classifier import features, load_digit_classifier
 from course_lib.config import is_quick, lesson_run_time, load_benchmark, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
@@ -181,7 +181,7 @@ for name, settings in toy_settings.items():
     toy_runs[name] = gan.train_toy_gan(steps=toy_steps, seed=0, **settings)
     cover = toy_runs[name]["coverage"]
     print(f"{name:<20} modes covered {cover['modes']}/8, high-quality share {cover['high_quality']:.0%}")
-gan.toy_view({"real data": gan.ring_data(2000, seed=1), **toy_runs});
+gan_viz.toy_view({"real data": gan.ring_data(2000, seed=1), **toy_runs});
 
 # %% [markdown]
 # **Reading the result.** One run is an anecdote, so `benchmarks/gan.py` trains every setting for 2000 steps with
@@ -299,26 +299,26 @@ fig.tight_layout()
 # %% tags=["rerun"]
 classifier = load_digit_classifier()
 samples = gan.sample(generator, len(heldout), seed=1)
-gan.samples_view(samples, classifier=classifier, n=36, title="36 generated glyphs: predicted digit (confidence)");
+gan_viz.samples_view(samples, classifier=classifier, n=36, title="36 generated glyphs: predicted digit (confidence)");
 
 # %% [markdown]
 # ### Training over time and the latent space
 #
 # The shipped run stored 36 samples from a *fixed* $z$ every 250 steps, with the KID and confident share of 500 samples
 # (section 6 defines both). The static figure shows the last snapshot; the slider scrubs through training
-# (callback: `gan.snapshot_view`, a plain function). The second widget walks the straight line
-# $z = (1-t)\,z_A + t\,z_B$ between two noise vectors (`gan.latent_view`): a smooth walk means $G$ learned a continuous
+# (callback: `gan_viz.snapshot_view`, a plain function). The second widget walks the straight line
+# $z = (1-t)\,z_A + t\,z_B$ between two noise vectors (`gan_viz.latent_view`): a smooth walk means $G$ learned a continuous
 # map, not a lookup table.
 
 # %%
 snapshots = gan.load_snapshots()
-gan.snapshot_view(snapshots, -1)
-gan.latent_view(generator, 0, 1);
+gan_viz.snapshot_view(snapshots, -1)
+gan_viz.latent_view(generator, 0, 1);
 
 # %% tags=["widget", "nbval-ignore-output"]
 import ipywidgets as widgets  # noqa: E402
 
-widgets.VBox([gan.snapshot_explorer(snapshots), gan.latent_explorer(generator)])
+widgets.VBox([gan_viz.snapshot_explorer(snapshots), gan_viz.latent_explorer(generator)])
 
 # %% [markdown]
 # ## 5. Evaluation with a number: KID, FID, class coverage

@@ -48,7 +48,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from course_lib import checkpoints, data, vae, viz
+from course_lib import checkpoints, data, vae, vae_viz, viz
 from course_lib.classifier import load_digit_classifier
 from course_lib.config import is_quick, limit_threads, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
@@ -354,16 +354,16 @@ print(f"baselines: independent pixel histograms {vae.pixel_histogram_nats(train,
 # codes. The middle panel decodes one point, the black/red cross. Point and grid are decoded in one batched call.
 
 # %%
-vae.latent_map_view(model2d, test, test_labels, z1=0.0, z2=0.0);
+vae_viz.latent_map_view(model2d, test, test_labels, z1=0.0, z2=0.0);
 
 # %% [markdown]
 # Move through the latent space with the two sliders (ipywidgets, wired by `course_lib.widgets.explore`; the figure
 # redraws when you release a slider, and each redraw is a single decoder call). The callback is
-# `vae.latent_map_view`, a plain function. Where do digits blend into each other? Where does the decoder produce
+# `vae_viz.latent_map_view`, a plain function. Where do digits blend into each other? Where does the decoder produce
 # something that is no digit at all?
 
 # %% tags=["widget", "nbval-ignore-output"]
-vae.latent_explorer(model2d, test, test_labels)
+vae_viz.latent_explorer(model2d, test, test_labels)
 
 # %% [markdown]
 # **Interpolation.** Walk the straight line between the codes $\mu(a)$ and $\mu(b)$ of two test digits and decode
@@ -375,7 +375,7 @@ first = {d: int(np.flatnonzero(test_labels == d)[0]) for d in range(10)}
 t = np.linspace(0, 1, 9)[:, None]
 for a, b in quick(((1, 7), (3, 8)), ((1, 7),)):
     pair = test[[first[a], first[b]]]
-    vae.interpolation_view(vae16, pair[0], pair[1], n_steps=9)
+    vae_viz.interpolation_view(vae16, pair[0], pair[1], n_steps=9)
     mu_pair = vae.encode(vae16, pair)[0]
     label, confidence = classify(vae.decode(vae16, (1 - t) * mu_pair[:1] + t * mu_pair[1:]))
     print(f"{a} → {b}, classifier along the latent path:", " ".join(f"{d}({c:.2f})" for d, c in zip(label, confidence)))
@@ -442,10 +442,10 @@ print("β = 64: largest KL of any unit", f"{table[64.0]['kl_per_dim'].max():.4f}
 # Reconstructions and samples for each β (static figure: β = 64; then the slider):
 
 # %%
-vae.beta_view(beta_models, test, 64.0, table=table);
+vae_viz.beta_view(beta_models, test, 64.0, table=table);
 
 # %% tags=["widget", "nbval-ignore-output"]
-vae.beta_explorer(beta_models, test, table)
+vae_viz.beta_explorer(beta_models, test, table)
 
 # %% [markdown]
 # **β = 64 is also a famous bug.** Keras' built-in losses *average* over pixels. Put the mean reconstruction loss

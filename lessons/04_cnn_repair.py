@@ -39,7 +39,7 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import data, degrade, metrics, restore, viz, widgets
+from course_lib import data, degrade, metrics, restore, restore_viz, viz, widgets
 from course_lib.checkpoints import manifest
 from course_lib.config import is_quick, limit_threads, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
@@ -300,12 +300,12 @@ viz.show_images([o - clean for o in outs.values()], [f"{m}: error" for m in outs
 
 # %% [markdown]
 # ## 4. Interactive: choose image, noise level and method
-# `restore.denoise_view` is a plain function (the static figure is its default setting). Try σ above 55: the
+# `restore_viz.denoise_view` is a plain function (the static figure is its default setting). Try σ above 55: the
 # **blind** denoiser estimates σ itself; watch where it still works and where it leaves noise behind.
 
 # %%
 def denoise_by_name(photo="coins", sigma_255=25, method="cnn (σ given)"):
-    return restore.denoise_view(test[photo], sigma_255, method)
+    return restore_viz.denoise_view(test[photo], sigma_255, method)
 
 
 denoise_by_name();
@@ -398,11 +398,11 @@ for ax in axes:
 fig.tight_layout()
 
 # %%
-restore.inpaint_view(test["astronaut"][100:356, 100:356], "strokes", seed=0);
+restore_viz.inpaint_view(test["astronaut"][100:356, 100:356], "strokes", seed=0);
 
 # %% tags=["widget", "nbval-ignore-output"]
 widgets.explore(
-    lambda photo, mask_kind, seed, method: restore.inpaint_view(test[photo], mask_kind, seed, method),
+    lambda photo, mask_kind, seed, method: restore_viz.inpaint_view(test[photo], mask_kind, seed, method),
     photo=ipw.Dropdown(options=list(test), value="coffee", description="photo"),
     mask_kind=ipw.Dropdown(options=["strokes", "boxes"], description="mask"),
     seed=ipw.IntSlider(value=0, min=0, max=20, description="mask seed"),

@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import course_lib.viz  # noqa: F401 (applies the course's figure style)
-from course_lib import gan, transfer, widgets
+from course_lib import gan, transfer, transfer_viz, widgets
 from course_lib.config import is_quick, limit_threads, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 
@@ -218,10 +218,10 @@ for results in (restoration, generation):
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.2))
-transfer.curve_view(restoration["experiments"]["faces"]["table"], ax=axes[0],
-                    title="1. new domain: photos → faces (σ = 25/255)", metric="test PSNR (dB)")
-transfer.curve_view(restoration["experiments"]["poisson"]["table"], ax=axes[1],
-                    title="2. new degradation: Gaussian → Poisson (peak 10)", metric="test PSNR (dB)")
+transfer_viz.curve_view(restoration["experiments"]["faces"]["table"], ax=axes[0],
+                        title="1. new domain: photos → faces (σ = 25/255)", metric="test PSNR (dB)")
+transfer_viz.curve_view(restoration["experiments"]["poisson"]["table"], ax=axes[1],
+                        title="2. new degradation: Gaussian → Poisson (peak 10)", metric="test PSNR (dB)")
 distill = restoration["experiments"]["distill"]
 teacher = [r for r in restoration["experiments"]["faces"]["table"] if r["strategy"] == "fine-tune"]
 rows = [r for r in distill["table"]] + [{**r, "strategy": "teacher (fine-tuned)"} for r in teacher
@@ -235,11 +235,12 @@ fig.tight_layout()
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.2))
 gan_exp, vae_exp = generation["experiments"]["gan"], generation["experiments"]["vae"]
-transfer.curve_view(gan_exp["table"], ax=axes[0], title="4. GAN glyphs → digits", metric="KID (lower is better)")
+transfer_viz.curve_view(gan_exp["table"], ax=axes[0], title="4. GAN glyphs → digits", metric="KID (lower is better)")
 axes[0].set_yscale("log")
-transfer.curve_view(gan_exp["tables"]["classes_present"], ax=axes[1], title="4. GAN: classes present in 500 samples",
-                    metric="classes (of 10)")
-transfer.curve_view(vae_exp["table"], ax=axes[2], title="5. VAE glyphs → digits", metric="held-out IWAE (nats/image)")
+transfer_viz.curve_view(gan_exp["tables"]["classes_present"], ax=axes[1],
+                        title="4. GAN: classes present in 500 samples", metric="classes (of 10)")
+transfer_viz.curve_view(vae_exp["table"], ax=axes[2], title="5. VAE glyphs → digits",
+                        metric="held-out IWAE (nats/image)")
 fig.tight_layout()
 print("6. negative transfer: held-out IWAE bound (nats per image), fine-tuned from each source "
       f"({generation['settings']['far_source_steps']} pretraining steps)")
@@ -328,7 +329,7 @@ print(f"GAN, N={n100}: KID of fine-tune is {mean:.0%} ± {se:.0%} lower than scr
 # %% [markdown]
 # ## 6. Interactive: pick an experiment, a strategy and N
 #
-# `transfer.grid_view` is a plain function (the static figure below is its default): the left panel circles the
+# `transfer_viz.grid_view` is a plain function (the static figure below is its default): the left panel circles the
 # chosen point on the measured curve; the right panel shows that cell's example output (seed 0) — a denoised test
 # image, or 16 generated samples.
 
@@ -341,7 +342,7 @@ def view(experiment="faces", strategy="fine-tune", n_target=5):
     table = results["experiments"][experiment]["table"]
     ns = sorted({r["n_target"] for r in table})
     n = min(ns, key=lambda v: abs(v - n_target))   # the nearest N of the grid
-    return transfer.grid_view(results, experiment, strategy, n)
+    return transfer_viz.grid_view(results, experiment, strategy, n)
 
 
 view();

@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from course_lib import checkpoints, data, gan
+from course_lib import checkpoints, data, gan, gan_viz
 
 matplotlib.use("Agg")
 
@@ -207,20 +207,20 @@ def test_snapshots_ship_and_views_draw_without_a_browser():
     n = len(snapshots["step"])
     assert snapshots["images"].shape == (n, 36, 8, 8) and n >= 5
     assert snapshots["kid"][-1] < snapshots["kid"][0]  # the shipped run improved over training
-    fig = gan.snapshot_view(snapshots, 0)
+    fig = gan_viz.snapshot_view(snapshots, 0)
     texts = [text.get_text() for text in fig.findobj(matplotlib.text.Text)]
     assert any(f"step {snapshots['step'][0]}:" in text for text in texts), texts
-    box = gan.snapshot_explorer(snapshots)
+    box = gan_viz.snapshot_explorer(snapshots)
     box.children[0].children[0].value = 1
     assert box.last_settings == {"index": 1}
     assert box.children[0].children[0].label == f"{snapshots['step'][1]:,}"  # the slider shows the step
     generator, _ = gan.load_gan_glyphs()
-    assert "seed 3" in gan.latent_view(generator, 3, 4)._suptitle.get_text()
-    latent_box = gan.latent_explorer(generator)
+    assert "seed 3" in gan_viz.latent_view(generator, 3, 4)._suptitle.get_text()
+    latent_box = gan_viz.latent_explorer(generator)
     latent_box.children[0].children[1].value = 7
     assert latent_box.last_settings == {"seed_a": 0, "seed_b": 7}
-    assert "modes" in gan.toy_view({"real": gan.ring_data(500)}).axes[0].get_title()
-    assert len(gan.samples_view(gan.sample(generator, 12), n=12).axes) == 12
+    assert "modes" in gan_viz.toy_view({"real": gan.ring_data(500)}).axes[0].get_title()
+    assert len(gan_viz.samples_view(gan.sample(generator, 12), n=12).axes) == 12
     json.dumps(checkpoints.manifest())  # the manifest stays valid JSON after our writes
 
 

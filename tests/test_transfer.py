@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_lib import transfer
+from course_lib import transfer, transfer_viz
 from course_lib.exercises import all_exercises, check
 
 
@@ -168,7 +168,7 @@ def test_relative_change_is_zero_for_a_copy_and_rejects_other_architectures():
 def test_curve_view_draws_every_strategy_and_marks_the_point():
     table = [{"strategy": s, "n_target": n, "mean": m, "se": 0.1} for s, n, m in
              (("scratch", 1, 20.0), ("scratch", 5, 25.0), ("fine-tune", 1, 30.0), ("fine-tune", 5, 31.0))]
-    fig = transfer.curve_view(table, strategy="fine-tune", n_target=5, title="t")
+    fig = transfer_viz.curve_view(table, strategy="fine-tune", n_target=5, title="t")
     assert "31" in fig.axes[0].get_title()
     assert len(fig.axes[0].get_legend().get_texts()) == 2
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import expit, gammaln
 
-from course_lib import data, vae
+from course_lib import data, vae, vae_viz
 
 matplotlib.use("Agg")
 
@@ -250,7 +250,7 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="name must be one of"):
         vae.load_vae("vae-7d")
     with pytest.raises(ValueError, match="2-D latent space"):
-        vae.latent_map_view(vae.build_vae(latent_dim=3, hidden=(4,)), np.zeros((2, 8, 8), np.float32), [0, 1])
+        vae_viz.latent_map_view(vae.build_vae(latent_dim=3, hidden=(4,)), np.zeros((2, 8, 8), np.float32), [0, 1])
 
 
 # --- views and widgets -----------------------------------------------------------------------------------------------
@@ -261,24 +261,24 @@ def test_views_draw_figures_and_widgets_are_wired(test_digits):
 
     labels = data.digits("test")[1]
     flat = vae.build_vae(latent_dim=2, hidden=(8,), seed=0)
-    fig = vae.latent_map_view(flat, test_digits[:50], labels[:50], 1.0, -0.5)
+    fig = vae_viz.latent_map_view(flat, test_digits[:50], labels[:50], 1.0, -0.5)
     assert len(fig.axes) >= 3 and "(1.00, -0.50)" in fig.axes[1].get_title()
-    box = vae.latent_explorer(flat, test_digits[:50], labels[:50])
+    box = vae_viz.latent_explorer(flat, test_digits[:50], labels[:50])
     assert box.last_settings == {"z1": 0.0, "z2": 0.0}
     box.children[0].children[0].value = 1.5
     assert box.last_settings["z1"] == 1.5
     models = {0.5: vae.build_vae(3, (8,), seed=0), 2.0: vae.build_vae(3, (8,), seed=1)}
-    fig = vae.beta_view(models, test_digits[:40], 2.0, n=4)
+    fig = vae_viz.beta_view(models, test_digits[:40], 2.0, n=4)
     assert "β = 2" in fig._suptitle.get_text() and "active units" in fig._suptitle.get_text()
     with pytest.raises(ValueError, match="beta must be one of the trained values"):
-        vae.beta_view(models, test_digits[:40], 1.0)
+        vae_viz.beta_view(models, test_digits[:40], 1.0)
     table = vae.beta_table(models, test_digits[:40])
     assert set(table) == {0.5, 2.0} and table[2.0]["kl_per_dim"].shape == (3,)
     assert table[2.0]["elbo"] == pytest.approx(table[2.0]["reconstruction"] - table[2.0]["kl"])
-    fig = vae.beta_view(models, test_digits[:40], 2.0, n=4, table=table)
+    fig = vae_viz.beta_view(models, test_digits[:40], 2.0, n=4, table=table)
     assert f"ELBO {table[2.0]['elbo']:.1f}" in fig._suptitle.get_text()
-    assert vae.beta_explorer(models, test_digits[:40], table).last_settings == {"beta": 0.5}
-    fig = vae.interpolation_view(models[0.5], test_digits[0], test_digits[1], n_steps=5)
+    assert vae_viz.beta_explorer(models, test_digits[:40], table).last_settings == {"beta": 0.5}
+    fig = vae_viz.interpolation_view(models[0.5], test_digits[0], test_digits[1], n_steps=5)
     assert len([ax for ax in fig.axes if ax.images]) == 10
     plt.close("all")
 
@@ -289,8 +289,8 @@ def test_latent_map_decodes_point_and_grid_in_one_call(test_digits, monkeypatch)
     model = vae.build_vae(latent_dim=2, hidden=(8,), seed=0)
     calls = []
     real_decode = vae.decode
-    monkeypatch.setattr(vae, "decode", lambda m, z, **kw: calls.append(len(z)) or real_decode(m, z, **kw))
-    vae.latent_map_view(model, test_digits[:20], np.arange(20) % 10, n_grid=6)
+    monkeypatch.setattr(vae_viz, "decode", lambda m, z, **kw: calls.append(len(z)) or real_decode(m, z, **kw))
+    vae_viz.latent_map_view(model, test_digits[:20], np.arange(20) % 10, n_grid=6)
     assert calls == [1 + 36]
     plt.close("all")
 

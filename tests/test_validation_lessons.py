@@ -12,7 +12,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from course_lib import bm3d, bm3d_viz, classifier, gan, restore, transfer, vae, viz, widgets
+from course_lib import (
+    bm3d,
+    bm3d_viz,
+    classifier,
+    gan,
+    gan_viz,
+    restore,
+    restore_viz,
+    transfer,
+    vae,
+    vae_viz,
+    viz,
+    widgets,
+)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -47,8 +60,8 @@ BATCH_FUNCTIONS = {  # batches (N, 8, 8) of clean images in [0, 1]
     "transfer.degrade_batch": lambda m, x: transfer.degrade_batch(x, "faces", np.random.default_rng(0)),
     "restore.upscale_batch": lambda m, x: restore.upscale_batch(m["upscaler"], x),
     "transfer.restoration_batch": lambda m, x: transfer.restoration_batch(x, "faces", 2, 4, np.random.default_rng(0)),
-    "gan.samples_view": lambda m, x: gan.samples_view(x, classifier=m["classifier"]),
-    "vae.latent_map_view": lambda m, x: vae.latent_map_view(m["vae2d"], x, np.zeros(4, int)),
+    "gan_viz.samples_view": lambda m, x: gan_viz.samples_view(x, classifier=m["classifier"]),
+    "vae_viz.latent_map_view": lambda m, x: vae_viz.latent_map_view(m["vae2d"], x, np.zeros(4, int)),
     "vae.gaussian_fit_codes": lambda m, x: vae.gaussian_fit_codes(m["vae"], x, 4),
     "vae.train_vae": lambda m, x: vae.train_vae(m["fresh_vae"], x, steps=1),
     "classifier.train_classifier": lambda m, x: classifier.train_classifier(m["fresh_classifier"], x, np.zeros(4, int),
@@ -70,8 +83,8 @@ VIEW_FUNCTIONS = {  # single clean images in [0, 1]
     "bm3d_viz.group_sparsity": bm3d_viz.group_sparsity,
     "bm3d_viz.denoise_view": bm3d_viz.denoise_view,
     "widgets.degradation_view": widgets.degradation_view,
-    "restore.denoise_view": restore.denoise_view,
-    "restore.inpaint_view": restore.inpaint_view,
+    "restore_viz.denoise_view": restore_viz.denoise_view,
+    "restore_viz.inpaint_view": restore_viz.inpaint_view,
     "bm3d_viz.match_view": lambda x: bm3d_viz.match_view(x, 20, 20),
     "bm3d_viz.match_agreement": lambda x: bm3d_viz.match_agreement(x, (25,)),
     "bm3d_viz.recurrence_figure": bm3d_viz.recurrence_figure,
