@@ -44,6 +44,31 @@ def as_float(image: np.ndarray) -> np.ndarray:
     uint8 is divided by 255 and uint16 (16-bit PNG/TIFF) by 65535, so white stays 1.0.  Floats are checked to lie
     in [0, 1], never rescaled silently: values that look like 0-255 or 0-65535 raise a ``ValueError`` that says
     which division was forgotten.  Other integer dtypes raise a ``TypeError`` that says what to do.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), (H, W, C) or (N, H, W, C)
+        uint8 (0-255), uint16 (0-65535), bool (False → 0, True → 1) or float image in [0, 1].
+
+    Returns
+    -------
+    ndarray, same shape, float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a numpy array, or its dtype is not uint8, uint16, bool or floating (the message for
+        other integer dtypes names the conversion to make).
+    ValueError
+        If a float image has the wrong number of dimensions, holds NaN/inf or values outside [0, 1].
+
+    Examples
+    --------
+    >>> as_float(np.array([[0, 51, 255]], dtype=np.uint8))
+    array([[0. , 0.2, 1. ]], dtype=float32)
+    >>> as_float(np.array([[65535]], dtype=np.uint16))
+    array([[1.]], dtype=float32)
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a numpy array; got {type(image).__name__}")
@@ -66,7 +91,44 @@ def as_float(image: np.ndarray) -> np.ndarray:
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """Luma (ITU-R BT.601 weights, as skimage.color.rgb2gray) of an (H, W, 3) float image."""
+    """Grey level of an (H, W, 3) RGB float image with scikit-image's weights: 0.2125 R + 0.7154 G + 0.0721 B.
+
+    These are the weights of ``skimage.color.rgb2gray`` (the same numbers, same result): the luminance
+    coefficients of the ITU-R BT.709 / sRGB primaries, as given in Poynton's Color FAQ -- *not* ITU-R BT.601's
+    0.299 R + 0.587 G + 0.114 B.  They are applied to the stored, gamma-encoded values, so the result is a luma
+    (as ``rgb2gray`` computes it), not linear-light luminance.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W, 3) or (H, W), float
+        RGB image in [0, 1]; a grayscale image is returned as it is.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float numpy array (uint8 included: use :func:`as_float`).
+    ValueError
+        If ``image`` is not (H, W) or (H, W, 3), or holds NaN/inf or values outside [0, 1].
+
+    References
+    ----------
+    C. Poynton, "Frequently asked questions about color", 1997 (the reference of ``skimage.color.rgb2gray``);
+    ITU-R Recommendation BT.709.
+
+    Examples
+    --------
+    >>> import skimage.color
+    >>> rgb = np.random.default_rng(0).random((4, 4, 3), dtype=np.float32)
+    >>> bool(np.allclose(to_gray(rgb), skimage.color.rgb2gray(rgb)))
+    True
+    >>> to_gray(np.array([[[1.0, 0.0, 0.0]]], np.float32))   # pure red
+    array([[0.2125]], dtype=float32)
+    """
     image = check_image(image, "image", ndim=(2, 3))
     if image.ndim == 2:
         return image
@@ -101,14 +163,32 @@ def _raw_photo(name: str) -> np.ndarray:
 def load_photo(name: str, gray: bool = True) -> np.ndarray:
     """Load a photo, texture or document by name as float32 in [0, 1].
 
-    Test photos are grayscale centre crops of the size in :data:`TEST_PHOTOS`.
+    Test photos are grayscale centre crops of the size in :data:`TEST_PHOTOS`.  The result is cached and
+    read-only: copy it before editing.
 
     Parameters
     ----------
     name : str
         One of :data:`TEST_PHOTOS`, :data:`TRAIN_PHOTOS`, :data:`TEXTURES`, :data:`DOCUMENTS`.
     gray : bool
-        Return the luma ``(H, W)`` instead of ``(H, W, 3)`` colour.
+        Return the grey level ``(H, W)`` (:func:`to_gray`) instead of ``(H, W, 3)`` colour (an alpha channel
+        is dropped).
+
+    Returns
+    -------
+    ndarray, shape (H, W) or (H, W, 3), float32
+        Values in [0, 1]; photos that are grayscale at the source stay (H, W) even with ``gray=False``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown.
+
+    Examples
+    --------
+    >>> camera = load_photo("camera")
+    >>> camera.shape, camera.dtype, camera.flags.writeable
+    ((512, 512), dtype('float32'), False)
     """
     known = tuple(TEST_PHOTOS) + TRAIN_PHOTOS + TEXTURES + DOCUMENTS
     check_choice(name, "name", known)
@@ -124,22 +204,56 @@ def load_photo(name: str, gray: bool = True) -> np.ndarray:
 
 
 def test_photos(gray: bool = True) -> dict[str, np.ndarray]:
-    """The held-out evaluation photos, ``{name: image}``."""
+    """The held-out evaluation photos, ``{name: image}``: never train on them.
+
+    Parameters
+    ----------
+    gray : bool
+        Grayscale ``(H, W)`` (the default) or colour where the source has colour.
+
+    Returns
+    -------
+    dict of str to ndarray
+        One read-only float32 image in [0, 1] per name of :data:`TEST_PHOTOS`.
+    """
     return {name: load_photo(name, gray) for name in TEST_PHOTOS}
 
 
 def train_photos(gray: bool = True) -> dict[str, np.ndarray]:
-    """The training photos, ``{name: image}``."""
+    """The training photos, ``{name: image}``.
+
+    Parameters
+    ----------
+    gray : bool
+        Grayscale ``(H, W)`` (the default) or colour ``(H, W, 3)`` where the source has colour.
+
+    Returns
+    -------
+    dict of str to ndarray
+        One read-only float32 image in [0, 1] per name of :data:`TRAIN_PHOTOS`, at its full size.
+    """
     return {name: load_photo(name, gray) for name in TRAIN_PHOTOS}
 
 
 def textures() -> dict[str, np.ndarray]:
-    """Grayscale textures (brick, grass, gravel), 512x512."""
+    """Grayscale textures (brick, grass, gravel), 512x512.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (512, 512), float32
+        Read-only images in [0, 1].
+    """
     return {name: load_photo(name) for name in TEXTURES}
 
 
 def documents() -> dict[str, np.ndarray]:
-    """Grayscale scanned documents (page, text)."""
+    """Grayscale scanned documents (page, text).
+
+    Returns
+    -------
+    dict of str to ndarray, shape (H, W), float32
+        Read-only images in [0, 1].
+    """
     return {name: load_photo(name) for name in DOCUMENTS}
 
 
@@ -156,8 +270,35 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
 def digits(split: str = "all") -> tuple[np.ndarray, np.ndarray]:
     """sklearn's handwritten digits as ``(images (N, 8, 8) in [0, 1], labels (N,))``.
 
-    ``split`` is ``"all"`` (1797 images), ``"train"`` (the first 1297) or ``"test"`` (the last 500).
     The split is fixed so that every lesson evaluates on the same held-out digits.
+
+    Parameters
+    ----------
+    split : {"all", "train", "test"}
+        ``"all"`` (1797 images), ``"train"`` (the first 1297) or ``"test"`` (the last 500).
+
+    Returns
+    -------
+    images : ndarray, shape (N, 8, 8), float32
+        Ink counts of 4x4 blocks divided by 16: values in [0, 1]; read-only.
+    labels : ndarray, shape (N,), int64
+        Digits 0-9.
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is unknown.
+
+    References
+    ----------
+    E. Alpaydin and C. Kaynak, "Optical Recognition of Handwritten Digits", UCI Machine Learning Repository,
+    1998 (``sklearn.datasets.load_digits``).
+
+    Examples
+    --------
+    >>> images, labels = digits("test")
+    >>> images.shape, labels[:5]
+    ((500, 8, 8), array([0, 1, 2, 3, 4]))
     """
     check_choice(split, "split", ("all", "train", "test"))
     images, labels = _digits()
@@ -236,10 +377,34 @@ def glyphs(n: int = 2000, *, letters: bool = False, seed: int = 0) -> tuple[np.n
     which is how the UCI handwritten digits were made.  This gives a large, cheap *source domain*
     that resembles, but is not, handwriting.
 
+    Parameters
+    ----------
+    n : int
+        Number of glyphs, in [1, 200000]; classes are balanced (``n // n_classes`` or one more each).
+    letters : bool
+        Also draw the letters A-Z (36 classes instead of 10).
+    seed : int
+        Seed (≥ 0) of the classes, fonts and distortions; the same seed gives the same glyphs (cached).
+
     Returns
     -------
-    images : ndarray, shape (n, 8, 8), float32 in [0, 1]
-    labels : ndarray, shape (n,), int64; 0-9 for digits, 10-35 for letters A-Z
+    images : ndarray, shape (n, 8, 8), float32
+        Values in [0, 1] (multiples of 1/16); read-only.
+    labels : ndarray, shape (n,), int64
+        0-9 for digits, 10-35 for letters A-Z.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``seed`` is not an integer.
+    ValueError
+        If ``n`` is outside [1, 200000] or ``seed`` < 0.
+
+    Examples
+    --------
+    >>> images, labels = glyphs(20, seed=0)
+    >>> images.shape, images.dtype, sorted(set(labels.tolist())) == list(range(10))
+    ((20, 8, 8), dtype('float32'), True)
     """
     n = check_int(n, "n", 1, 200_000)
     seed = check_int(seed, "seed", 0)
@@ -252,6 +417,16 @@ def faces() -> np.ndarray:
 
     The subset holds 200 images for face *detection*: the first 100 are faces, the last 100 are not,
     so only the first 100 are returned (scaled with the min/max of all 200).
+
+    Returns
+    -------
+    ndarray, shape (100, 25, 25), float32
+        Values in [0, 1]; read-only.
+
+    References
+    ----------
+    G. B. Huang, M. Ramesh, T. Berg and E. Learned-Miller, "Labeled Faces in the Wild", University of
+    Massachusetts, Amherst, Technical Report 07-49, 2007 (``skimage.data.lfw_subset``).
     """
     import skimage.data
 
@@ -264,11 +439,37 @@ def faces() -> np.ndarray:
 def random_patches(images, n: int, size: int, *, seed: int = 0) -> np.ndarray:
     """Cut ``n`` random ``size x size`` patches from a list of grayscale images.
 
-    Images are drawn in proportion to their area, so every pixel is equally likely.
+    Images are drawn in proportion to their area, so every pixel is equally likely to be a patch corner's
+    neighbour.
+
+    Parameters
+    ----------
+    images : ndarray, sequence of ndarray, or dict of str to ndarray
+        Grayscale float images ``(H, W)`` in [0, 1] (a dict's values are used), each at least ``size`` a side.
+    n : int
+        Number of patches (≥ 1).
+    size : int
+        Patch side in pixels (≥ 1).
+    seed : int
+        Seed of the choice of images and positions.
 
     Returns
     -------
     ndarray, shape (n, size, size), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float numpy array, or ``n``/``size`` is not an integer.
+    ValueError
+        If an image is not 2-D or holds NaN/inf or values outside [0, 1], ``images`` is empty, ``n`` or ``size``
+        < 1, or ``size`` exceeds an image.
+
+    Examples
+    --------
+    >>> random_patches([np.zeros((16, 16), np.float32)], 3, 4).shape
+    (3, 4, 4)
     """
     if isinstance(images, dict):
         images = list(images.values())
