@@ -22,7 +22,18 @@ class CheckpointError(RuntimeError):
 
 
 def checkpoint_dir() -> Path:
-    """Folder of the shipped checkpoints (``$COURSE_CHECKPOINTS`` or ``<repo>/data/checkpoints``)."""
+    """Folder of the shipped checkpoints (``$COURSE_CHECKPOINTS`` or ``<repo>/data/checkpoints``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it need not exist yet).
+
+    Examples
+    --------
+    >>> checkpoint_dir().name
+    'checkpoints'
+    """
     default = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
     return Path(os.environ.get("COURSE_CHECKPOINTS", default))
 
@@ -32,13 +43,41 @@ def _manifest_path() -> Path:
 
 
 def manifest() -> dict:
-    """The manifest as a dict ``{name: entry}`` (empty if there is none yet)."""
+    """The manifest as a dict ``{name: entry}`` (empty if there is none yet).
+
+    Returns
+    -------
+    dict of str to dict
+        Per checkpoint: ``file``, ``sha256``, ``bytes``, ``parameters``, ``command``, ``train_seconds``,
+        ``quality`` and ``created`` (ISO date).
+
+    Raises
+    ------
+    json.JSONDecodeError
+        If ``manifest.json`` exists but is not valid JSON (a ``ValueError``).
+    """
     path = _manifest_path()
     return json.loads(path.read_text()) if path.exists() else {}
 
 
 def rebuild_command(name: str) -> str:
-    """The command that (re)creates checkpoint ``name``."""
+    """The command that (re)creates checkpoint ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Checkpoint name, e.g. ``"glyph-cnn"``.
+
+    Returns
+    -------
+    str
+        The manifest's ``command``, or ``python -m course_lib pretrain <name>`` for an unknown name.
+
+    Examples
+    --------
+    >>> rebuild_command("no-such-model")
+    'python -m course_lib pretrain no-such-model'
+    """
     return manifest().get(name, {}).get("command", f"python -m course_lib pretrain {name}")
 
 
@@ -56,11 +95,22 @@ def save_checkpoint(model, name: str, *, train_seconds: float, quality: dict, co
     name : str
         Checkpoint name, e.g. ``"glyph-cnn"``.
     train_seconds : float
-        Wall time of the training run that produced the weights.
+        Wall time of the training run that produced the weights, in seconds (stored rounded to 0.1 s).
     quality : dict
         Measured quality, e.g. ``{"test_accuracy": 0.97}``; numbers computed by the caller.
     command : str, optional
         The command that rebuilds it (default ``python -m course_lib pretrain <name>``).
+
+    Returns
+    -------
+    dict
+        The new manifest entry (``file``, ``sha256``, ``bytes``, ``parameters``, ``command``,
+        ``train_seconds``, ``quality``, ``created``).
+
+    Raises
+    ------
+    OSError
+        If the checkpoint folder or files cannot be written.
     """
     folder = checkpoint_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,7 +133,31 @@ def save_checkpoint(model, name: str, *, train_seconds: float, quality: dict, co
 
 
 def verify(name: str) -> Path:
-    """Return the path of checkpoint ``name`` after checking it exists and its sha256 matches."""
+    """Return the path of checkpoint ``name`` after checking it exists and its sha256 matches.
+
+    Parameters
+    ----------
+    name : str
+        Checkpoint name, a key of :func:`manifest`.
+
+    Returns
+    -------
+    pathlib.Path
+        The weights file.
+
+    Raises
+    ------
+    CheckpointError
+        If ``name`` is not in the manifest, the file is missing, or its sha256 differs from the manifest's
+        (the message names the command that rebuilds it).
+
+    Examples
+    --------
+    >>> verify("no-such-model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    course_lib.checkpoints.CheckpointError: checkpoint 'no-such-model' is not in ...
+    """
     entry = manifest().get(name)
     if entry is None:
         raise CheckpointError(
@@ -103,7 +177,25 @@ def verify(name: str) -> Path:
 
 
 def load_checkpoint(model, name: str) -> dict:
-    """Load verified weights of checkpoint ``name`` into ``model``; return its manifest entry."""
+    """Load verified weights of checkpoint ``name`` into ``model``; return its manifest entry.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with the architecture the checkpoint was saved from.
+    name : str
+        Checkpoint name, a key of :func:`manifest`.
+
+    Returns
+    -------
+    dict
+        The manifest entry (see :func:`manifest`).
+
+    Raises
+    ------
+    CheckpointError
+        If the checkpoint is missing or corrupt (:func:`verify`), or its weights do not fit ``model``.
+    """
     path = verify(name)
     try:
         model.load_weights(path)
@@ -116,7 +208,13 @@ def load_checkpoint(model, name: str) -> dict:
 
 
 def status() -> dict[str, str]:
-    """``{name: "ok" | error message}`` for every checkpoint in the manifest."""
+    """``{name: "ok" | error message}`` for every checkpoint in the manifest.
+
+    Returns
+    -------
+    dict of str to str
+        ``"ok"`` or the :class:`CheckpointError` message, per checkpoint name.
+    """
     result = {}
     for name in manifest():
         try:
