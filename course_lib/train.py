@@ -33,23 +33,37 @@ def run_steps(
     step : callable
         Does one training update and returns ``{"loss": value, ...}`` (numbers or scalar tensors).
     n_steps : int or None
-        Number of steps; ``None`` runs until ``step`` raises ``StopIteration`` or the ``minutes`` budget is spent.
+        Number of steps (≥ 0); ``None`` runs until ``step`` raises ``StopIteration`` or the ``minutes`` budget is
+        spent.
     desc : str
         Label of the progress bar (keep it short: a long label wraps the bar).
     log_every : int
-        Record the history every ``log_every`` steps.
+        Record the history every ``log_every`` steps (≥ 1).
     on_log : callable, optional
         Called as ``on_log(i, logs)`` whenever the history is recorded (e.g. to save snapshots).
     minutes : float, optional
-        A time budget: the loop ends (normally) once it is spent, and the bar shows the elapsed seconds
-        against the budget, with the step count beside them.
+        A time budget in minutes (> 0): the loop ends (normally) once it is spent, and the bar shows the elapsed
+        seconds against the budget, with the step count beside them.
 
     Returns
     -------
-    dict
+    dict of str to list
         ``{"step": [...], name: [...], "completed": [n]}``; ``completed`` is the number of steps done
         (``step`` only holds the logged ones). Also has ``"interrupted_at"`` if Ctrl-C stopped the loop.
         A loop that ends normally (all steps, ``StopIteration`` or the budget) leaves a full (green) bar.
+
+    Raises
+    ------
+    TypeError
+        If ``n_steps`` (when not None) or ``log_every`` is not an integer, or ``minutes`` not a number.
+    ValueError
+        If ``n_steps`` < 0, ``log_every`` < 1 or ``minutes`` ≤ 0.
+
+    Examples
+    --------
+    >>> history = run_steps(lambda i: {"loss": 1.0 / (i + 1)}, 3, desc="demo")
+    >>> history["loss"], history["completed"]
+    ([1.0, 0.5, 0.3333333333333333], [3])
     """
     from tqdm.auto import tqdm
 
