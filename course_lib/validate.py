@@ -83,6 +83,24 @@ def check_image(
     -------
     numpy.ndarray
         The image as a float32 array (a copy only when a conversion was needed).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a numpy array, is uint8 (the message says to use ``course_lib.data.as_float``), or
+        has a non-floating dtype.
+    ValueError
+        If its number of dimensions is not in ``ndim`` (or a 3-D image does not have 3 channels), it is smaller
+        than ``min_size`` a side, holds NaN/inf, or leaves ``value_range`` (a hint suggests dividing by 255).
+
+    Examples
+    --------
+    >>> check_image(np.zeros((4, 4))).dtype
+    dtype('float32')
+    >>> check_image(np.full((4, 4), 200.0), "photo")
+    Traceback (most recent call last):
+    ...
+    ValueError: photo values must be in [0, 1]; got range [200, 200] — did you forget to divide by 255?
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} must be a numpy array; got {_describe(image)}")
@@ -119,8 +137,34 @@ def check_batch(
 ) -> np.ndarray:
     """Check a batch ``(N, H, W)`` of N >= 1 grayscale float images and return it as float32.
 
-    ``size`` fixes ``(H, W)`` (``(8, 8)`` for digits and glyphs); ``value_range=None`` accepts any finite
-    value (a noisy batch). Errors name the argument, as :func:`check_image` does.
+    Errors name the argument, as :func:`check_image` does.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W), float
+        The batch.
+    name : str
+        Argument name used in error messages.
+    size : (int, int), optional
+        Required ``(H, W)`` (``(8, 8)`` for digits and glyphs); ``None`` accepts any.
+    value_range : (float, float) or None
+        Inclusive range of the values; ``None`` accepts any finite value (a noisy batch).
+
+    Returns
+    -------
+    ndarray, shape (N, H, W), float32
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or its dtype is not floating (uint8: use ``course_lib.data.as_float``).
+    ValueError
+        If it is not 3-D with N, H, W ≥ 1 (or not of ``size``), holds NaN/inf, or leaves ``value_range``.
+
+    Examples
+    --------
+    >>> check_batch(np.zeros((2, 8, 8)), size=(8, 8)).shape
+    (2, 8, 8)
     """
     if not isinstance(images, np.ndarray):
         raise TypeError(f"{name} must be a numpy array of shape (N, H, W); got {_describe(images)}")
@@ -170,7 +214,41 @@ def check_range(
     hint: str = "",
     lo_open: bool = False,
 ) -> float:
-    """Check that ``value`` is a real number in ``[lo, hi]`` (``(lo, hi]`` if ``lo_open``)."""
+    """Check that ``value`` is a real number in ``[lo, hi]`` (``(lo, hi]`` if ``lo_open``).
+
+    Parameters
+    ----------
+    value : object
+        The value to check (a Python or numpy real number; bool is refused).
+    name : str
+        Argument name used in error messages.
+    lo, hi : float
+        Bounds (``hi`` may be ``np.inf``; ``value`` itself must be finite).
+    hint : str
+        Appended to the ``ValueError`` message (e.g. a suggestion for values on the 0-255 scale).
+    lo_open : bool
+        Exclude ``lo`` itself.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (or is a bool).
+    ValueError
+        If ``value`` is not finite or lies outside the range.
+
+    Examples
+    --------
+    >>> check_range(0.5, "sigma", 0, 1)
+    0.5
+    >>> check_range(25, "sigma", 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be in [0, 1]; got 25
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {_describe(value)}")
     value = float(value)
@@ -182,12 +260,66 @@ def check_range(
 
 
 def check_positive(value: object, name: str, *, hint: str = "") -> float:
-    """Check that ``value`` is a finite number > 0."""
+    """Check that ``value`` is a finite number > 0.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Argument name used in error messages.
+    hint : str
+        Appended to the ``ValueError`` message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (or is a bool).
+    ValueError
+        If ``value`` ≤ 0 or is not finite.
+
+    Examples
+    --------
+    >>> check_positive(2, "lr")
+    2.0
+    """
     return check_range(value, name, 0.0, np.inf, hint=hint, lo_open=True)
 
 
 def check_int(value: object, name: str, lo: int = 0, hi: int | None = None) -> int:
-    """Check that ``value`` is an integer in ``[lo, hi]`` (no upper bound if ``hi`` is None)."""
+    """Check that ``value`` is an integer in ``[lo, hi]`` (no upper bound if ``hi`` is None).
+
+    Parameters
+    ----------
+    value : object
+        The value to check (a Python or numpy integer; bool and float are refused).
+    name : str
+        Argument name used in error messages.
+    lo : int
+        Smallest accepted value.
+    hi : int or None
+        Largest accepted value, ``None`` for no bound.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (or is a bool).
+    ValueError
+        If ``value`` lies outside ``[lo, hi]``.
+
+    Examples
+    --------
+    >>> check_int(np.int64(3), "steps", 1)
+    3
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {_describe(value)}")
     value = int(value)
@@ -198,14 +330,66 @@ def check_int(value: object, name: str, lo: int = 0, hi: int | None = None) -> i
 
 
 def check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
-    """Check that ``value`` is one of ``choices``."""
+    """Check that ``value`` is one of ``choices``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        Argument name used in error messages.
+    choices : tuple of str
+        Accepted values.
+
+    Returns
+    -------
+    str
+        ``str(value)``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not in ``choices`` (the message lists them).
+
+    Examples
+    --------
+    >>> check_choice("dct", "transform", ("dct", "bior1.5"))
+    'dct'
+    """
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return str(value)
 
 
 def check_mask(mask: object, shape: tuple[int, ...], name: str = "mask") -> np.ndarray:
-    """Check a boolean mask (True = missing pixel) matching an image's first two dimensions."""
+    """Check a boolean mask (True = missing pixel) matching an image's first two dimensions.
+
+    Parameters
+    ----------
+    mask : ndarray, shape (H, W), bool
+        True where a pixel is missing.
+    shape : tuple of int
+        The image's shape; its first two entries ``(H, W)`` are required of the mask.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (H, W), bool
+        ``mask`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not a numpy array or its dtype is not bool.
+    ValueError
+        If its shape is not ``shape[:2]``.
+
+    Examples
+    --------
+    >>> check_mask(np.zeros((4, 4), bool), (4, 4, 3)).shape
+    (4, 4)
+    """
     if not isinstance(mask, np.ndarray):
         raise TypeError(f"{name} must be a boolean numpy array; got {_describe(mask)}")
     if mask.dtype != bool:
