@@ -48,7 +48,25 @@ def apply_style() -> None:
 
 
 def column_figsize(aspect: float = 0.4, width: float = 1.0) -> tuple[float, float]:
-    """A figure size ``(w, h)`` in inches: ``width`` (share of the column, 0-1] and height ``aspect * w``."""
+    """A figure size ``(w, h)`` in inches: ``width`` (share of the column, 0-1] and height ``aspect * w``.
+
+    Parameters
+    ----------
+    aspect : float
+        Height over width.
+    width : float
+        Share of the lesson column (:data:`FIGURE_INCHES`), clipped to [0.05, 1].
+
+    Returns
+    -------
+    (float, float)
+        Width and height in inches.
+
+    Examples
+    --------
+    >>> column_figsize(0.5)
+    (8.2, 4.1)
+    """
     w = FIGURE_INCHES * min(max(float(width), 0.05), 1.0)
     return (w, aspect * w)
 
@@ -69,10 +87,44 @@ def show_images(
 ):
     """Show images in a grid (grayscale with ``cmap="gray"`` on a fixed [vmin, vmax] scale).
 
-    Each image is a float ``(H, W)`` or ``(H, W, 3)`` array with finite values; values outside
-    [vmin, vmax] are clipped for display (an error image may be negative). ``row_labels`` (one per
-    row) are written left of each row, so that per-image titles can stay short. The grid is never
-    wider than the lesson column (:data:`FIGURE_INCHES`). Returns the matplotlib Figure.
+    The grid is never wider than the lesson column (:data:`FIGURE_INCHES`).
+
+    Parameters
+    ----------
+    images : sequence of ndarray
+        Float ``(H, W)`` or ``(H, W, 3)`` arrays with finite values; values outside [vmin, vmax] are clipped for
+        display (an error image may be negative).
+    titles : sequence of str, optional
+        One title per image.
+    ncols : int, optional
+        Columns of the grid (default: all images in one row, at most 6).
+    size : float
+        Side of each panel in inches.
+    suptitle : str, optional
+        Title of the whole figure.
+    vmin, vmax : float
+        Grey-scale range (intensity units; black at ``vmin``, white at ``vmax``).
+    row_labels : sequence of str, optional
+        One label per row, written left of it, so that per-image titles can stay short.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float numpy array.
+    ValueError
+        If an image has the wrong shape or holds NaN/inf, ``images`` is empty, or ``titles`` (``row_labels``) does
+        not have one entry per image (row).
+
+    Examples
+    --------
+    >>> fig = show_images([np.zeros((4, 4)), np.ones((4, 4))], ["black", "white"])
+    >>> len(fig.axes)
+    2
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
@@ -107,7 +159,33 @@ def show_images(
 
 
 def compare(reference: np.ndarray, estimates: dict[str, np.ndarray], *, size: float = 3.0, suptitle=None):
-    """Show the clean ``reference`` next to each named estimate, with PSNR and SSIM in the titles."""
+    """Show the clean ``reference`` next to each named estimate, with PSNR and SSIM in the titles.
+
+    SSIM is left out for images smaller than 7x7.
+
+    Parameters
+    ----------
+    reference : ndarray, shape (H, W) or (H, W, 3), float
+        Clean image in [0, 1].
+    estimates : dict of str to ndarray
+        Named images of the same shape (any finite values; scored clipped to [0, 1]).
+    size : float
+        Side of each panel in inches (at most 4 panels a row, rows balanced).
+    suptitle : str, optional
+        Title of the whole figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float numpy array.
+    ValueError
+        If ``reference`` leaves [0, 1], an image holds NaN/inf, or an estimate's shape differs from the
+        reference's.
+    """
     from .metrics import psnr, ssim
 
     reference = check_image(reference, "reference")
@@ -122,7 +200,30 @@ def compare(reference: np.ndarray, estimates: dict[str, np.ndarray], *, size: fl
 
 
 def plot_history(history: dict, keys: Sequence[str] | None = None, *, ax=None, logy: bool = False, title=None):
-    """Plot training curves from :func:`course_lib.train.run_steps`'s history (x axis: step)."""
+    """Plot training curves from :func:`course_lib.train.run_steps`'s history (x axis: step).
+
+    Parameters
+    ----------
+    history : dict of str to list
+        ``{"step": [...], name: [...]}`` as returned by :func:`course_lib.train.run_steps`.
+    keys : sequence of str, optional
+        Which curves to draw (default: every entry except ``step``, ``interrupted_at`` and ``completed``).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (default: a new 5x3-inch figure).
+    logy : bool
+        Logarithmic y axis.
+    title : str, optional
+        Axes title (default ``"training curves"``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``history`` has no ``"step"`` entry.
+    """
     import matplotlib.pyplot as plt
 
     if "step" not in history:
