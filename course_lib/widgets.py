@@ -16,9 +16,20 @@ __all__ = ["explore", "degradation_view", "degradation_explorer"]
 def explore(view: Callable, *, continuous_update: bool = False, **controls):
     """Show ``view(**values)`` under ipywidgets ``controls`` and redraw when one changes.
 
-    ``controls`` maps each keyword of ``view`` to an ipywidgets control (or a fixed value).
-    ``continuous_update=False`` redraws when a slider is released, which keeps slow views usable.
-    Returns the widget box (displayed automatically as the last expression of a cell).
+    Parameters
+    ----------
+    view : callable
+        ``view(**settings) -> matplotlib Figure``; called once right away and again after each change.
+    continuous_update : bool
+        ``False`` redraws when a slider is released, which keeps slow views usable.
+    **controls
+        Each keyword of ``view`` mapped to an ipywidgets control (its value is passed) or a fixed value.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above the output (displayed automatically as the last expression of a cell); its
+        ``last_settings`` holds the values of the last redraw.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -46,7 +57,30 @@ def explore(view: Callable, *, continuous_update: bool = False, **controls):
 
 
 def degradation_view(image: np.ndarray, kind: str = "gaussian noise", strength: float | None = None, seed: int = 0):
-    """Degrade ``image`` with ``kind`` at ``strength``; draw clean vs degraded with PSNR and SSIM."""
+    """Degrade ``image`` with ``kind`` at ``strength``; draw clean vs degraded with PSNR and SSIM.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, 3), float
+        Clean image in [0, 1].
+    kind : str
+        A key of :data:`course_lib.degrade.DEGRADATIONS`.
+    strength : float, optional
+        Strength in the unit :data:`~course_lib.degrade.DEGRADATIONS` names (default: its slider default).
+    seed : int
+        Seed of random degradations.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        If ``kind`` is unknown.
+    TypeError, ValueError
+        As :func:`course_lib.degrade.apply_degradation`, for a bad ``image`` or ``strength``.
+    """
     from .degrade import DEGRADATIONS, apply_degradation
     from .viz import compare
 
@@ -57,7 +91,23 @@ def degradation_view(image: np.ndarray, kind: str = "gaussian noise", strength: 
 
 
 def degradation_explorer(image: np.ndarray):
-    """Dropdown of degradations + strength slider → :func:`degradation_view`, live."""
+    """Dropdown of degradations + strength slider → :func:`degradation_view`, live.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, 3), float
+        Clean image in [0, 1].
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The dropdown and slider above the figure (see :func:`explore`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`degradation_view`, for a bad ``image``.
+    """
     import ipywidgets as widgets
 
     from .degrade import DEGRADATIONS
