@@ -34,7 +34,24 @@ __all__ = ["Exercise", "ExerciseError", "exercise", "check", "reveal", "solution
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its id, what it asks, how to check it and its reference solution."""
+    """One exercise: its id, what it asks, how to check it and its reference solution.
+
+    Attributes
+    ----------
+    id : str
+        ``"NN.name"``, e.g. ``"00.psnr"`` (NN = lesson number).
+    title : str
+        What the exercise asks, in a few words.
+    verify : callable
+        ``verify(answer) -> str``: raises ``AssertionError`` with a hint on a wrong answer, returns a short
+        confirmation on a right one.
+    solution : callable
+        The reference answer (its source is what :func:`reveal` prints).
+    wrong : callable
+        A plausible wrong answer; the unit tests use it to prove the check can fail.
+    answer : str
+        Name of the function or variable the learner defines.
+    """
 
     id: str
     title: str
@@ -50,9 +67,24 @@ _REGISTRY: dict[str, Exercise] = {}
 def exercise(id: str, title: str, *, solution: Callable, wrong: Callable, answer: str | None = None):
     """Register ``verify`` (the decorated function) as the checker of exercise ``id``.
 
-    ``verify(answer)`` raises ``AssertionError("hint")`` on a wrong answer and returns a short
-    message on a right one. ``solution`` is the reference answer (its source is revealed),
-    ``wrong`` a plausible wrong answer the unit tests use to prove the check can fail.
+    Parameters
+    ----------
+    id : str
+        Exercise id ``"NN.name"``.
+    title : str
+        What it asks, in a few words.
+    solution : callable
+        The reference answer (its source is revealed).
+    wrong : callable
+        A plausible wrong answer the unit tests use to prove the check can fail.
+    answer : str, optional
+        Name the learner's answer has in the lesson (default: ``solution.__name__``).
+
+    Returns
+    -------
+    callable
+        A decorator that registers ``verify(answer) -> str`` (which raises ``AssertionError("hint")`` on a
+        wrong answer and returns a short message on a right one) and returns it unchanged.
     """
 
     def register(verify: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -68,7 +100,27 @@ def _load_all() -> None:
 
 
 def get(id: str) -> Exercise:
-    """The registered exercise ``id`` (e.g. ``"00.psnr"``)."""
+    """The registered exercise ``id`` (e.g. ``"00.psnr"``).
+
+    Parameters
+    ----------
+    id : str
+        Exercise id; every lesson's exercise module is imported on the first miss.
+
+    Returns
+    -------
+    Exercise
+
+    Raises
+    ------
+    KeyError
+        If there is no exercise ``id`` (the message lists the known ids).
+
+    Examples
+    --------
+    >>> get("00.psnr").answer
+    'psnr_by_hand'
+    """
     if id not in _REGISTRY:
         _load_all()
     if id not in _REGISTRY:
@@ -77,7 +129,12 @@ def get(id: str) -> Exercise:
 
 
 def all_exercises() -> list[Exercise]:
-    """Every exercise of every lesson, sorted by id."""
+    """Every exercise of every lesson, sorted by id.
+
+    Returns
+    -------
+    list of Exercise
+    """
     _load_all()
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
 
@@ -119,7 +176,28 @@ def _is_placeholder(stmt: ast.stmt) -> bool:
 
 
 def is_stub(answer: Any) -> bool:
-    """Whether ``answer`` is still the exercise's stub: ``...``, ``None``, or a function whose body is a placeholder."""
+    """Whether ``answer`` is still the exercise's stub: ``...``, ``None``, or a function whose body is a placeholder.
+
+    A placeholder body holds only ``...``, ``pass``, strings, ``return ...``/``return None``/``return {...}`` or
+    ``raise NotImplementedError``.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer.
+
+    Returns
+    -------
+    bool
+        False for anything else, including a function whose source cannot be read (it is judged when it runs).
+
+    Examples
+    --------
+    >>> def psnr_by_hand(clean, estimate):
+    ...     ...
+    >>> is_stub(psnr_by_hand), is_stub(...), is_stub(len)
+    (True, True, False)
+    """
     if answer is Ellipsis or answer is None:
         return True
     if not inspect.isfunction(answer):
@@ -207,18 +285,81 @@ def check(id: str, answer: Any) -> Any:
 
 
 def solution_source(id: str) -> str:
-    """Source code of the reference solution, ready to paste into the exercise cell."""
+    """Source code of the reference solution, ready to paste into the exercise cell.
+
+    Parameters
+    ----------
+    id : str
+        Exercise id, e.g. ``"00.psnr"``.
+
+    Returns
+    -------
+    str
+        The dedented source of the solution function.
+
+    Raises
+    ------
+    KeyError
+        If there is no exercise ``id``.
+
+    Examples
+    --------
+    >>> solution_source("00.sigma").splitlines()[0]
+    'def sigma_01(sigma_255):'
+    """
     return textwrap.dedent(inspect.getsource(get(id).solution))
 
 
 def reveal(id: str) -> None:
-    """Print the reference solution of exercise ``id`` (try it yourself first!)."""
+    """Print the reference solution of exercise ``id`` (try it yourself first!).
+
+    Parameters
+    ----------
+    id : str
+        Exercise id, e.g. ``"00.psnr"``.
+
+    Raises
+    ------
+    KeyError
+        If there is no exercise ``id``.
+    """
     print(f"# Solution of exercise {id}: {get(id).title}\n")
     print(solution_source(id))
 
 
 def close(value: float, expected: float, *, tol: float, what: str, hint: str) -> str:
-    """Assert ``|value - expected| <= tol``; return a confirmation naming ``what``."""
+    """Assert ``|value - expected| <= tol``; return a confirmation naming ``what``.
+
+    Parameters
+    ----------
+    value : float
+        The learner's number.
+    expected : float
+        The right number.
+    tol : float
+        Largest accepted absolute difference (same unit as ``value``).
+    what : str
+        What ``value`` is, for the messages.
+    hint : str
+        Hint added to the failure message.
+
+    Returns
+    -------
+    str
+        ``"<what> = <value>."``
+
+    Raises
+    ------
+    AssertionError
+        If ``value`` is farther than ``tol`` from ``expected`` (the message names both and gives the hint).
+    TypeError, ValueError
+        If ``value`` cannot be converted to a float.
+
+    Examples
+    --------
+    >>> close(0.098, 25 / 255, tol=1e-3, what="sigma", hint="divide by 255")
+    'sigma = 0.098.'
+    """
     value = float(value)
     assert abs(value - expected) <= tol, f"{what} is {value:.4g}, expected {expected:.4g} (± {tol:g}). Hint: {hint}"
     return f"{what} = {value:.4g}."
