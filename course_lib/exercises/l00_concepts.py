@@ -10,7 +10,18 @@ from . import close, exercise
 
 
 def sigma_01(sigma_255):
-    """Convert a noise level given on the 0-255 scale to the course's 0-1 image scale."""
+    """Convert a noise level given on the 0-255 scale to the course's 0-1 image scale.
+
+    Parameters
+    ----------
+    sigma_255 : float or ndarray
+        Noise standard deviation in 8-bit units (0-255).
+
+    Returns
+    -------
+    float or ndarray
+        The same σ on the 0-1 scale (``sigma_255 / 255``).
+    """
     return sigma_255 / 255
 
 
@@ -30,7 +41,20 @@ def _check_sigma(fn) -> str:
 
 
 def psnr_by_hand(clean, estimate):
-    """PSNR in dB for images in [0, 1]: 10 log10(1 / MSE), with the estimate clipped to [0, 1]."""
+    """PSNR in dB for images in [0, 1]: 10 log10(1 / MSE), with the estimate clipped to [0, 1].
+
+    Parameters
+    ----------
+    clean : ndarray, float
+        Clean image in [0, 1].
+    estimate : ndarray, float, same shape
+        Restored or noisy image (any finite values).
+
+    Returns
+    -------
+    float
+        PSNR in dB (``inf`` when the MSE is 0).
+    """
     estimate = np.clip(estimate, 0, 1)
     mse = np.mean((clean.astype(np.float64) - estimate) ** 2)
     return 10 * np.log10(1.0 / mse)
@@ -57,7 +81,18 @@ def _check_psnr(fn) -> str:
 
 
 def predicted_noisy_psnr(sigma):
-    """PSNR (dB) of x + n with n ~ N(0, σ²), ignoring clipping: MSE = σ², so PSNR = -20 log10 σ."""
+    """PSNR (dB) of x + n with n ~ N(0, σ²), ignoring clipping: MSE = σ², so PSNR = -20 log10 σ.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise standard deviation on the 0-1 scale, > 0.
+
+    Returns
+    -------
+    float
+        Predicted PSNR in dB.
+    """
     return -20 * np.log10(sigma)
 
 
@@ -77,7 +112,20 @@ def _check_predict(fn) -> str:
 
 
 def inpainting_operator(image, mask):
-    """A(x) for inpainting: keep the known pixels, zero the missing ones (mask True = missing)."""
+    """A(x) for inpainting: keep the known pixels, zero the missing ones (mask True = missing).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Image in [0, 1].
+    mask : ndarray, shape (H, W), bool
+        True where a pixel is missing.
+
+    Returns
+    -------
+    ndarray, shape (H, W)
+        The image with the missing pixels set to 0.
+    """
     return np.where(mask, 0.0, image)
 
 

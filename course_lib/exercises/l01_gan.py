@@ -11,7 +11,22 @@ from . import close, exercise
 
 
 def g_loss_ns_by_hand(fake_logits):
-    """-mean(log D(G(z))) with D = sigmoid(logit), written stably: -log sigmoid(l) = log(1 + exp(-l))."""
+    """-mean(log D(G(z))) with D = sigmoid(logit), written stably: -log sigmoid(l) = log(1 + exp(-l)).
+
+    Parameters
+    ----------
+    fake_logits : array_like, shape (N,) or (N, 1), float
+        The discriminator's logits on generated images.
+
+    Returns
+    -------
+    float
+        The non-saturating generator loss (≥ 0, in nats).
+
+    References
+    ----------
+    I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014, Sec. 3.
+    """
     return np.mean(np.logaddexp(0.0, -np.asarray(fake_logits, dtype=np.float64)))
 
 
@@ -49,7 +64,22 @@ def _check_nonsat(fn) -> str:
 
 
 def optimal_discriminator(p_data, p_g):
-    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) for densities evaluated at the same points."""
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) for densities evaluated at the same points.
+
+    Parameters
+    ----------
+    p_data, p_g : array_like, float, same shape
+        The data and generator densities (≥ 0, not both 0) at the same points.
+
+    Returns
+    -------
+    ndarray, float64
+        D*(x) in [0, 1].
+
+    References
+    ----------
+    Goodfellow et al. 2014, Proposition 1.
+    """
     p_data, p_g = np.asarray(p_data, dtype=np.float64), np.asarray(p_g, dtype=np.float64)
     return p_data / (p_data + p_g)
 
@@ -77,7 +107,24 @@ def _check_dstar(fn) -> str:
 
 
 def kid_by_hand(x, y):
-    """Unbiased MMD² with the cubic kernel k(a, b) = (a·b/d + 1)³; x is (m, d), y is (n, d)."""
+    """Unbiased MMD² with the cubic kernel k(a, b) = (a·b/d + 1)³; x is (m, d), y is (n, d).
+
+    Parameters
+    ----------
+    x : array_like, shape (m, d), float
+        First feature set (m ≥ 2).
+    y : array_like, shape (n, d), float
+        Second feature set (n ≥ 2).
+
+    Returns
+    -------
+    float
+        The unbiased estimate (may be slightly negative).
+
+    References
+    ----------
+    M. Bińkowski, D. J. Sutherland, M. Arbel and A. Gretton, "Demystifying MMD GANs", ICLR 2018.
+    """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     d, m, n = x.shape[1], len(x), len(y)
     k_xx, k_yy, k_xy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
@@ -110,8 +157,22 @@ def _check_kid(fn) -> str:
 
 
 def diagnose(confident_share, class_shares):
-    """'low quality' if fewer than half the samples are confident, else 'mode collapse' if some digit gets
-    less than 2 % of the samples, else 'healthy'."""
+    """'low quality' if under half the samples are confident, else 'mode collapse' if a digit is rare, else 'healthy'.
+
+    A digit is rare when it gets less than 2 % of the samples.
+
+    Parameters
+    ----------
+    confident_share : float
+        Share in [0, 1] of samples the classifier recognises with confidence ≥ 0.9.
+    class_shares : array_like, shape (10,), float
+        Share of samples predicted as each digit (sums to 1).
+
+    Returns
+    -------
+    str
+        ``"low quality"``, ``"mode collapse"`` or ``"healthy"``.
+    """
     if confident_share < 0.5:
         return "low quality"
     if np.min(class_shares) < 0.02:

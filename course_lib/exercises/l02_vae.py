@@ -11,7 +11,24 @@ from . import exercise
 
 
 def kl_diag_gaussian(mu, logvar):
-    """KL(N(mu, diag exp(logvar)) || N(0, I)) for each row: ½ Σ_j (mu² + σ² − log σ² − 1), shape (N,)."""
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) for each row: ½ Σ_j (mu² + σ² − log σ² − 1), shape (N,).
+
+    Parameters
+    ----------
+    mu : ndarray, shape (N, d), float
+        Means of the approximate posterior.
+    logvar : ndarray, shape (N, d), float
+        Log-variances log σ² (any finite values).
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        KL divergence per row, in nats (≥ 0).
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014, Appendix B.
+    """
     return 0.5 * np.sum(mu**2 + np.exp(logvar) - logvar - 1.0, axis=-1)
 
 
@@ -43,7 +60,24 @@ def _check_kl(fn) -> str:
 
 
 def reparameterize_by_hand(mu, logvar, eps):
-    """z = mu + sigma * eps with sigma = exp(logvar / 2): differentiable in mu and logvar (eps is an input)."""
+    """z = mu + sigma * eps with sigma = exp(logvar / 2): differentiable in mu and logvar (eps is an input).
+
+    Parameters
+    ----------
+    mu, logvar : tf.Tensor or ndarray, shape (N, d), float32
+        Posterior means and log-variances.
+    eps : tf.Tensor or ndarray, shape (N, d), float32
+        Standard normal draws.
+
+    Returns
+    -------
+    tf.Tensor, shape (N, d), float32
+        The codes z.
+
+    References
+    ----------
+    Kingma and Welling, ICLR 2014, Sec. 2.4.
+    """
     import tensorflow as tf
 
     return mu + tf.exp(0.5 * logvar) * eps
@@ -86,8 +120,22 @@ def _check_reparam(fn) -> str:
 
 
 def log_likelihood_by_hand(log_probs, images):
-    """log p(x | z) per image from the decoder's level log-probabilities (N, 8, 8, 17): pick the log-probability
-    of each pixel's level k = 16 x and *sum* over the 64 pixels; shape (N,)."""
+    """log p(x | z) per image from the decoder's level log-probabilities (N, 8, 8, 17).
+
+    Pick the log-probability of each pixel's level k = 16 x and *sum* over the 64 pixels.
+
+    Parameters
+    ----------
+    log_probs : ndarray, shape (N, 8, 8, 17), float
+        Log-probabilities of the 17 grey levels 0/16 ... 16/16 of each pixel.
+    images : ndarray, shape (N, 8, 8), float
+        Images whose values are multiples of 1/16 in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        log p(x | z) per image, in nats (≤ 0).
+    """
     levels = np.rint(16 * images).astype(int)
     picked = np.take_along_axis(log_probs, levels[..., None], axis=-1)[..., 0]
     return picked.sum(axis=(1, 2))
@@ -132,7 +180,12 @@ BETA_TO_ZERO = {
 
 
 def beta_to_zero():
-    """Return the set of letters of BETA_TO_ZERO that are true."""
+    """Return the set of letters of BETA_TO_ZERO that are true.
+
+    Returns
+    -------
+    set of str
+    """
     return {"A", "B"}
 
 

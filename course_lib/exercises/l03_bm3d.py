@@ -13,7 +13,18 @@ from . import close, exercise
 def hard_threshold_by_hand(spectra, threshold):
     """Zero every 3-D coefficient with |c| <= threshold, but keep each group's DC term spectra[g, 0, 0, 0].
 
-    spectra has shape (n_groups, k, b, b). Return (thresholded spectra, number of kept coefficients per group).
+    Parameters
+    ----------
+    spectra : ndarray, shape (n_groups, k, b, b), float
+        3-D spectra of the groups.
+    threshold : float
+        λ3D·σ, ≥ 0 (0-1 image scale).
+
+    Returns
+    -------
+    thresholded : ndarray, same shape as ``spectra``
+    n_kept : ndarray, shape (n_groups,), int
+        Number of kept coefficients per group (≥ 1).
     """
     keep = np.abs(spectra) > threshold
     keep[:, 0, 0, 0] = True
@@ -53,7 +64,20 @@ def _check_threshold(fn) -> str:
 
 
 def step1_weight(sigma, n_kept):
-    """Aggregation weight of a group in step 1: 1 / (sigma² · N_har), N_har = number of kept coefficients."""
+    """Aggregation weight of a group in step 1: 1 / (sigma² · N_har), N_har = number of kept coefficients.
+
+    Parameters
+    ----------
+    sigma : float
+        Noise standard deviation (> 0, 0-1 scale).
+    n_kept : int or ndarray of int
+        N_har per group (≥ 1).
+
+    Returns
+    -------
+    float or ndarray
+        The weight(s), > 0.
+    """
     return 1.0 / (sigma**2 * n_kept)
 
 
@@ -75,7 +99,20 @@ def _check_weight(fn) -> str:
 
 
 def wiener_shrinkage(pilot_spectra, sigma):
-    """Wiener coefficients W = |P|² / (|P|² + σ²) from the basic estimate's group spectra P."""
+    """Wiener coefficients W = |P|² / (|P|² + σ²) from the basic estimate's group spectra P.
+
+    Parameters
+    ----------
+    pilot_spectra : array_like, float
+        3-D spectra of the basic estimate's groups, any shape.
+    sigma : float
+        Noise standard deviation (> 0, 0-1 scale).
+
+    Returns
+    -------
+    ndarray, same shape, float64
+        W in [0, 1).
+    """
     energy = np.asarray(pilot_spectra, dtype=np.float64) ** 2
     return energy / (energy + sigma**2)
 
@@ -117,7 +154,12 @@ WHY_STEP2 = {
 
 
 def why_step2():
-    """Return the set of letters of WHY_STEP2 that are true."""
+    """Return the set of letters of WHY_STEP2 that are true.
+
+    Returns
+    -------
+    set of str
+    """
     return {"A", "B"}
 
 

@@ -10,8 +10,24 @@ from . import close, exercise
 
 
 def receptive_field(n_convs, kernel=3, downsample=1):
-    """Receptive field in image pixels of ``n_convs`` stride-1 ``kernel×kernel`` convolutions on a grid
-    ``downsample`` times coarser than the image: each layer adds ``kernel - 1`` grid cells."""
+    """Receptive field in image pixels of ``n_convs`` stride-1 ``kernel×kernel`` convolutions on a coarser grid.
+
+    The grid is ``downsample`` times coarser than the image; each layer adds ``kernel - 1`` grid cells.
+
+    Parameters
+    ----------
+    n_convs : int
+        Number of convolutions (≥ 0).
+    kernel : int
+        Kernel side (odd, ≥ 1).
+    downsample : int
+        How many image pixels one grid cell spans (≥ 1).
+
+    Returns
+    -------
+    int
+        Side of the receptive field in image pixels.
+    """
     return downsample * (n_convs * (kernel - 1) + 1)
 
 
@@ -31,7 +47,23 @@ def _check_receptive(fn) -> str:
 
 
 def residual_loss(noisy, clean, predicted_noise):
-    """DnCNN's loss: mean squared error between the predicted noise and the true noise ``noisy - clean``."""
+    """DnCNN's loss: mean squared error between the predicted noise and the true noise ``noisy - clean``.
+
+    Parameters
+    ----------
+    noisy, clean, predicted_noise : ndarray, float, same shape
+        Noisy and clean images and the network's noise estimate (0-1 scale).
+
+    Returns
+    -------
+    float
+        The MSE (0-1 intensity units squared).
+
+    References
+    ----------
+    K. Zhang, W. Zuo, Y. Chen, D. Meng and L. Zhang, "Beyond a Gaussian denoiser: residual learning of deep CNN
+    for image denoising", IEEE Trans. Image Processing 26(7):3142-3155, 2017, eq. 1.
+    """
     return np.mean((predicted_noise - (noisy - clean)) ** 2)
 
 
@@ -56,7 +88,17 @@ def _check_residual(fn) -> str:
 
 
 def first_sigma_not_won(table):
-    """Smallest σ in ``table = {sigma: (cnn_psnr, bm3d_psnr)}`` where the CNN is not better; ``None`` if none."""
+    """Smallest σ in ``table = {sigma: (cnn_psnr, bm3d_psnr)}`` where the CNN is not better; ``None`` if none.
+
+    Parameters
+    ----------
+    table : dict of float to (float, float)
+        PSNRs in dB of the CNN and of BM3D per noise level σ.
+
+    Returns
+    -------
+    float or None
+    """
     lost = [sigma for sigma, (cnn, bm3d) in table.items() if cnn <= bm3d]
     return min(lost) if lost else None
 

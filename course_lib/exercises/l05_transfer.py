@@ -10,8 +10,22 @@ from . import close, exercise
 
 
 def freeze_first_layers(model, k):
-    """Freeze the first ``k`` layers **that hold weights** (input, activation and reshape layers have none);
-    make every later layer trainable. Returns the model."""
+    """Freeze the first ``k`` layers **that hold weights**; make every later layer trainable.
+
+    Input, activation and reshape layers hold no weights and are not counted.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model (changed in place).
+    k : int
+        Number of weighted layers to freeze (≥ 0; more than there are freezes all).
+
+    Returns
+    -------
+    keras.Model
+        ``model`` itself.
+    """
     weighted = [layer for layer in model.layers if layer.weights]
     for i, layer in enumerate(weighted):
         layer.trainable = i >= k
@@ -51,8 +65,26 @@ def _check_freeze(fn) -> str:
 
 
 def winner(table, n, higher_is_better=True):
-    """Best strategy at ``n_target == n`` in a table of rows ``{strategy, n_target, mean, se}``; ``"tie"`` unless
-    it beats the runner-up by more than two combined standard errors ``2·sqrt(se1² + se2²)``."""
+    """Best strategy at ``n_target == n`` in a table of rows ``{strategy, n_target, mean, se}``, or ``"tie"``.
+
+    It is a tie unless the best beats the runner-up by more than two combined standard errors
+    ``2·sqrt(se1² + se2²)``.
+
+    Parameters
+    ----------
+    table : list of dict
+        Rows with keys ``strategy`` (str), ``n_target`` (int), ``mean`` and ``se`` (float or None, in the
+        metric's unit); at least two rows at ``n``.
+    n : int
+        Number of target examples to compare at.
+    higher_is_better : bool
+        False for a metric such as FID or an error, where lower is better.
+
+    Returns
+    -------
+    str
+        The winning strategy or ``"tie"``.
+    """
     rows = sorted((r for r in table if r["n_target"] == n), key=lambda r: r["mean"], reverse=higher_is_better)
     best, second = rows[0], rows[1]
     gap = abs(best["mean"] - second["mean"])
@@ -89,7 +121,20 @@ def _check_winner(fn) -> str:
 
 
 def paired_effect(a, b):
-    """Mean of the per-seed differences ``a_i - b_i`` and its standard error ``std(d, ddof=1) / sqrt(n)``."""
+    """Mean of the per-seed differences ``a_i - b_i`` and its standard error ``std(d, ddof=1) / sqrt(n)``.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (n,), float
+        One result per seed for two strategies, same seeds in the same order (n ≥ 2).
+
+    Returns
+    -------
+    mean : float
+        Mean difference, in the results' unit.
+    se : float
+        Its standard error.
+    """
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
