@@ -885,7 +885,8 @@ def bm3d_step1(noisy: np.ndarray, sigma: float, params: StageParams = NORMAL.har
     TypeError
         If ``noisy`` is not a float array or ``sigma`` is not a number.
     ValueError
-        If ``noisy`` is not 2-D, is smaller than a block or holds NaN/inf, or ``sigma`` is not in (0, 1].
+        If ``noisy`` is not 2-D, is smaller than a block, holds NaN/inf or leaves [0, 1] by more than
+        0.5 + 10 σ (:func:`course_lib.validate.check_noisy`), or ``sigma`` is not in (0, 1].
 
     References
     ----------
@@ -937,8 +938,9 @@ def bm3d_step2(noisy: np.ndarray, basic: np.ndarray, sigma: float, params: Stage
     TypeError
         If ``noisy`` or ``basic`` is not a float array, or ``sigma`` is not a number.
     ValueError
-        If an image is not 2-D, is smaller than a block or holds NaN/inf, ``basic`` and ``noisy`` differ in shape,
-        or ``sigma`` is not in (0, 1].
+        If an image is not 2-D, is smaller than a block, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ
+        (:func:`course_lib.validate.check_noisy`), ``basic`` and ``noisy`` differ in shape, or ``sigma`` is not in
+        (0, 1].
 
     References
     ----------
@@ -1004,7 +1006,8 @@ def bm3d(noisy: np.ndarray, sigma: float, *, stage: str = "both", profile: str =
     ValueError
         If ``sigma`` is not in (0, 1] (values on the 0-255 scale get a hint), ``stage``/``profile`` is unknown,
         ``lambda_3d`` ≤ 0, ``noisy`` has the wrong shape, is smaller than a block, holds NaN/inf, or its values
-        are far outside [0, 1] plus 10 σ.
+        leave [0, 1] by more than 0.5 + 10 σ (:func:`course_lib.validate.check_noisy`; values on the 0-255 scale
+        get a hint).
 
     References
     ----------
@@ -1066,14 +1069,28 @@ def reference_bm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
 
     Parameters
     ----------
-    noisy : ndarray (H, W), float, H, W >= 8
+    noisy : ndarray, shape (H, W), float, H, W >= 8
         Noisy image on the 0-1 scale (not clipped).
     sigma : float
-        Noise standard deviation in (0, 1].
+        Noise standard deviation in (0, 1] (0-1 scale).
 
     Returns
     -------
-    ndarray (H, W), float32
+    ndarray, shape (H, W), float32
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` is not a number.
+    ValueError
+        If ``noisy`` is not 2-D, is smaller than 8x8, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ,
+        or ``sigma`` is not in (0, 1].
+
+    References
+    ----------
+    Y. Mäkinen, L. Azzari and A. Foi, "Collaborative filtering of correlated noise: exact transform-domain
+    variance for improved shrinkage and patch matching", IEEE Trans. Image Processing 29:8339-8354, 2020
+    (the ``bm3d`` package on PyPI).
     """
     import bm3d as reference
 

@@ -271,7 +271,7 @@ def group_sparsity(image: np.ndarray, *, step: int = 9, transform: str = "bior1.
     Parameters
     ----------
     image : ndarray, shape (H, W), float
-        Clean grayscale image in [0, 1], at least 8x8.
+        Clean grayscale image in [0, 1], at least 11x11.
     step : int
         Pixels between reference blocks.
     transform : {"bior1.5", "dct"}
@@ -288,7 +288,8 @@ def group_sparsity(image: np.ndarray, *, step: int = 9, transform: str = "bior1.
     TypeError
         If ``image`` is not a float numpy array (uint8 included: divide by 255 first).
     ValueError
-        If ``image`` is not 2-D, is smaller than 8x8, holds NaN/inf or values outside [0, 1].
+        If ``image`` is not 2-D, is smaller than 11x11 (a full group of 16 blocks), holds NaN/inf or values outside [0,
+        1].
     """
     image = check_image(image, ndim=(2,), min_size=11)  # 11x11 = 4x4 block positions: a full group of 16
     groups = B.match_blocks(image, step=step, tau=np.inf)
@@ -312,7 +313,7 @@ def sparsity_figure(image: np.ndarray):
     Parameters
     ----------
     image : ndarray, shape (H, W), float
-        Clean grayscale image in [0, 1], at least 8x8.
+        Clean grayscale image in [0, 1], at least 11x11.
 
     Returns
     -------
@@ -323,7 +324,7 @@ def sparsity_figure(image: np.ndarray):
     TypeError
         If ``image`` is not a float numpy array (uint8 included: divide by 255 first).
     ValueError
-        If ``image`` is not 2-D, is smaller than 8x8, holds NaN/inf or values outside [0, 1].
+        If ``image`` is not 2-D, is smaller than 11x11, holds NaN/inf or values outside [0, 1].
     """
     import matplotlib.pyplot as plt
 
@@ -374,8 +375,8 @@ def step1_variant(noisy: np.ndarray, sigma: float, *, weights: bool = True, kais
     TypeError
         If ``noisy`` is not a float array or ``sigma`` is not a number.
     ValueError
-        If ``noisy`` is not 2-D or holds NaN/inf, ``sigma`` is not in (0, 1], or ``max_blocks`` is not a power
-        of two.
+        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, ``sigma`` is not in
+        (0, 1], or ``max_blocks`` is not a power of two.
 
     References
     ----------
@@ -507,7 +508,8 @@ def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
     TypeError
         If ``noisy`` is not a float array or ``sigma`` is not a number.
     ValueError
-        If ``noisy`` is not 2-D or holds NaN/inf, or ``sigma`` is not in (0, 1].
+        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, or ``sigma`` is not in
+        (0, 1].
 
     References
     ----------
@@ -548,7 +550,8 @@ def nlm_skimage(noisy: np.ndarray, sigma: float, c: float = 0.8) -> np.ndarray:
     TypeError
         If ``noisy`` is not a float array or ``sigma`` is not a number.
     ValueError
-        If ``noisy`` is not 2-D or holds NaN/inf, or ``sigma`` is not in (0, 1].
+        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, or ``sigma`` is not in
+        (0, 1].
 
     References
     ----------
@@ -582,7 +585,8 @@ def gaussian_blur(noisy: np.ndarray, sigma: float, c: float = 1.5) -> np.ndarray
     TypeError
         If ``noisy`` is not a float array or ``sigma`` is not a number.
     ValueError
-        If ``noisy`` is not 2-D or holds NaN/inf, or ``sigma`` is not in (0, 1].
+        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, or ``sigma`` is not in
+        (0, 1].
 
     Examples
     --------
@@ -647,7 +651,8 @@ def compare_methods(clean: np.ndarray, sigma255: float, *, seed: int = 0, tuned:
     tuned : dict of str to float, optional
         The baselines' parameters (:func:`tune_baselines`); defaults are used where missing.
     include : tuple of str
-        Methods to run, from ``"bm3d"``, ``"bm3d_step1"``, ``"reference"`` (the ``bm3d`` package),
+        Methods to run, from ``"bm3d"``, ``"bm3d_step1"``, ``"reference"`` (the ``bm3d`` package,
+        :func:`course_lib.bm3d.reference_bm3d`),
         ``"nlm_opencv"``, ``"nlm_skimage"``, ``"gaussian"`` and ``"noisy"``.
 
     Returns

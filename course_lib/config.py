@@ -115,10 +115,27 @@ def load_benchmark(name: str) -> dict:
     Lessons quote measured numbers from these files (printed by a cell) instead of typing them into markdown.
     ``$COURSE_RESULTS`` names another folder (e.g. the output of a ``--quick`` smoke run).
 
+    Parameters
+    ----------
+    name : str
+        File stem, the name of the script in ``benchmarks/`` that writes it.
+
+    Returns
+    -------
+    dict
+        The parsed JSON.
+
     Raises
     ------
     FileNotFoundError
         If the file does not exist; the message names the script that writes it.
+
+    Examples
+    --------
+    >>> load_benchmark("no-such-benchmark")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: ...no-such-benchmark.json is missing; make it with the script benchmarks/no-such-benchmark.py
     """
     import json
     from pathlib import Path
@@ -136,10 +153,22 @@ def lesson_run_time(lesson: str) -> str:
     Read from ``benchmarks/results/lesson_timings.json`` (written by ``python benchmarks/lesson_timings.py``:
     wall time of all cells in a started kernel on a 2-core CPU), so that a lesson's header never types a time.
 
+    Parameters
+    ----------
+    lesson : str
+        Lesson stem, e.g. ``"00_concepts"``.
+
+    Returns
+    -------
+    str
+        ``"measured run time on N cores: quick mode … s (load average …, date) · full mode …"``.
+
     Raises
     ------
     KeyError
         If ``lesson`` has no entry in the timings file.
+    FileNotFoundError
+        If the timings file is missing.
     """
     timings = load_benchmark("lesson_timings")
     if lesson not in timings:

@@ -32,6 +32,25 @@ def scale_hint(vmin: float, vmax: float, *, noisy: bool = False) -> str:
     * min in [-1, 0) and max <= 1: a [-1, 1] image (tanh output) -> "(x + 1) / 2".
 
     Used by every range check of the course, so the same input gets the same advice everywhere.
+
+    Parameters
+    ----------
+    vmin, vmax : float
+        Smallest and largest value of the image.
+    noisy : bool
+        The image carries unclipped noise (wider margins).
+
+    Returns
+    -------
+    str
+        A hint starting with " — " to append to an error message, or ``""``.
+
+    Examples
+    --------
+    >>> scale_hint(0.0, 200.0)
+    ' — did you forget to divide by 255? course_lib.data.as_float converts uint8 images'
+    >>> scale_hint(0.0, 0.9)
+    ''
     """
     low = -45.0 if noisy else -1e-6
     if -1.0 <= vmin < 0 and vmax <= 1.0 and not noisy:
@@ -50,8 +69,26 @@ def scale_hint(vmin: float, vmax: float, *, noisy: bool = False) -> str:
 
 
 def noisy_margin(sigma: float | None) -> float:
-    """How far a noisy image may leave [0, 1]: ``0.5 + 10 σ`` (10 standard deviations of Gaussian noise, plus
-    room for a clean image that overshoots a little); σ unknown counts as σ = 1, the largest the course accepts."""
+    """How far a noisy image may leave [0, 1]: ``0.5 + 10 σ``.
+
+    10 standard deviations of Gaussian noise, plus room for a clean image that overshoots a little; σ unknown
+    counts as σ = 1, the largest the course accepts.
+
+    Parameters
+    ----------
+    sigma : float or None
+        Noise standard deviation on the 0-1 scale, or None if unknown.
+
+    Returns
+    -------
+    float
+        The margin (0-1 intensity units).
+
+    Examples
+    --------
+    >>> noisy_margin(0.1)
+    1.5
+    """
     return 0.5 + 10.0 * (1.0 if sigma is None else float(sigma))
 
 
@@ -87,20 +124,20 @@ def check_image(
     Raises
     ------
     TypeError
-        If ``image`` is not a numpy array, is uint8 (the message says to use ``course_lib.data.as_float``), or
-        has a non-floating dtype.
+        If ``image`` is not a numpy array, is uint8 or uint16 (the message says to use
+        ``course_lib.data.as_float``), or has a non-floating dtype.
     ValueError
         If its number of dimensions is not in ``ndim`` (or a 3-D image does not have 3 channels), it is smaller
-        than ``min_size`` a side, holds NaN/inf, or leaves ``value_range`` (a hint suggests dividing by 255).
+        than ``min_size`` a side, holds NaN/inf, or leaves ``value_range`` (with :func:`scale_hint`'s advice).
 
     Examples
     --------
     >>> check_image(np.zeros((4, 4))).dtype
     dtype('float32')
-    >>> check_image(np.full((4, 4), 200.0), "photo")
+    >>> check_image(np.full((4, 4), 200.0), "photo")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: photo values must be in [0, 1]; got range [200, 200] — did you forget to divide by 255?
+    ValueError: photo values must be in [0, 1]; got range [200, 200] — did you forget to divide by 255? ...
     """
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} must be a numpy array; got {_describe(image)}")
@@ -193,7 +230,39 @@ def check_noisy(
     Noise is not clipped, so values may leave [0, 1], but by no more than :func:`noisy_margin` ``(sigma)``;
     an image on the 0-255 (or 0-65535) scale is rejected with :func:`scale_hint`'s advice instead of being
     "denoised" on the wrong scale.  Otherwise as :func:`check_image` (dtype, rank, size, finite values).
-    ``sigma=None`` (blind denoising) allows noise up to ``max_sigma``.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, 3), float
+        The noisy image.
+    name : str
+        Argument name used in error messages.
+    sigma : float or None
+        Noise standard deviation on the 0-1 scale; ``None`` (blind denoising) allows noise up to ``max_sigma``.
+    ndim : tuple of int
+        Accepted numbers of dimensions.
+    min_size : int
+        Smallest accepted height and width in pixels.
+    max_sigma : float
+        The largest σ assumed when ``sigma`` is None.
+
+    Returns
+    -------
+    ndarray, float32
+        The image.
+
+    Raises
+    ------
+    TypeError
+        As :func:`check_image` (not a numpy array, uint8/uint16 or another non-float dtype).
+    ValueError
+        As :func:`check_image` (rank, size, NaN/inf), or if the values leave
+        ``[-noisy_margin(sigma), 1 + noisy_margin(sigma)]``.
+
+    Examples
+    --------
+    >>> check_noisy(np.full((4, 4), 1.2), sigma=0.1).dtype   # within 0.5 + 10 σ of [0, 1]
+    dtype('float32')
     """
     image = check_image(image, name, ndim=ndim, min_size=min_size, value_range=None)
     margin = noisy_margin(max_sigma if sigma is None else sigma)
