@@ -152,7 +152,25 @@ def _check_inpaint(fn) -> str:
 
 
 def ssim_by_hand(clean, estimate):
-    """Mean SSIM over 7x7 uniform windows (sample statistics, data range 1), leaving out a 3-pixel border."""
+    """Mean SSIM over 7x7 uniform windows (sample statistics, data range 1), leaving out a 3-pixel border.
+
+    Parameters
+    ----------
+    clean : ndarray, shape (H, W), float
+        Clean image in [0, 1], at least 7x7.
+    estimate : ndarray, shape (H, W), float
+        Image to score (same scale).
+
+    Returns
+    -------
+    float
+        SSIM in [-1, 1] (1 for identical images).
+
+    References
+    ----------
+    Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error visibility to
+    structural similarity", IEEE Trans. Image Processing 13(4):600-612, 2004, eq. 13.
+    """
     from scipy.ndimage import uniform_filter
 
     x, y = np.asarray(clean, np.float64), np.asarray(estimate, np.float64)

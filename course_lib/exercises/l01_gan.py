@@ -202,8 +202,30 @@ def _check_diagnose(fn) -> str:
 
 
 def gan_train_step(generator, discriminator, g_opt, d_opt, real, z):
-    """One update of D on real and generated points (BCE from logits), then one of G through the updated D
-    (non-saturating loss); returns both losses."""
+    """One update of D on real and generated points (BCE from logits), then one of G through the updated D.
+
+    G uses the non-saturating loss.
+
+    Parameters
+    ----------
+    generator, discriminator : keras.Model
+        The networks (updated in place).
+    g_opt, d_opt : keras.optimizers.Optimizer
+        Their optimisers.
+    real : ndarray or tf.Tensor, shape (B, ...), float32
+        A batch of real examples of the discriminator's input shape.
+    z : ndarray or tf.Tensor, shape (B, latent_dim), float32
+        Noise vectors.
+
+    Returns
+    -------
+    dict of str to tf.Tensor
+        ``{"d_loss": ..., "g_loss": ...}``, batch means in nats.
+
+    References
+    ----------
+    I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014, Algorithm 1.
+    """
     import tensorflow as tf
 
     with tf.GradientTape() as tape:                      # 1. the discriminator sees real AND generated samples
