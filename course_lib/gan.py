@@ -47,6 +47,28 @@ def d_loss_bce(real_logits, fake_logits):
 
     With :math:`D = \sigma(\ell)`: :math:`-\log\sigma(\ell) = \mathrm{softplus}(-\ell)` and
     :math:`-\log(1 - \sigma(\ell)) = \mathrm{softplus}(\ell)`.
+
+    Parameters
+    ----------
+    real_logits : tf.Tensor or array_like, shape (N, 1) or (N,), float32
+        Discriminator logits on real images.
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+        In nats, ≥ 0; ``2 log 2`` when D outputs 1/2 everywhere.
+
+    References
+    ----------
+    I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014, eq. 1.
+
+    Examples
+    --------
+    >>> round(float(d_loss_bce(tf.zeros((4, 1)), tf.zeros((4, 1)))), 4)   # 2 log 2
+    1.3863
     """
     return tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
 
@@ -55,33 +77,130 @@ def g_loss_minimax(fake_logits):
     r"""Generator loss of the original minimax game: :math:`\mathbb E[\log(1 - D(G(z)))]` (to minimise).
 
     It *saturates*: when D confidently rejects the fakes (:math:`D(G(z)) \to 0`) its gradient vanishes.
+
+    Parameters
+    ----------
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+        In nats, ≤ 0.
+
+    References
+    ----------
+    Goodfellow et al. 2014, eq. 1.
     """
     return -tf.reduce_mean(tf.nn.softplus(fake_logits))
 
 
 def g_loss_nonsaturating(fake_logits):
-    r"""Non-saturating generator loss (Goodfellow et al. 2014, §3): :math:`-\mathbb E[\log D(G(z))]`."""
+    r"""Non-saturating generator loss (Goodfellow et al. 2014, §3): :math:`-\mathbb E[\log D(G(z))]`.
+
+    Parameters
+    ----------
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+        In nats, ≥ 0.
+
+    References
+    ----------
+    Goodfellow et al., NeurIPS 2014, Sec. 3.
+
+    Examples
+    --------
+    >>> round(float(g_loss_nonsaturating(tf.zeros((4, 1)))), 4)   # log 2
+    0.6931
+    """
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
 
 
 def d_loss_hinge(real_logits, fake_logits):
-    r"""Hinge discriminator loss: :math:`\mathbb E[\max(0, 1 - \ell_{real})] + \mathbb E[\max(0, 1 + \ell_{fake})]`."""
+    r"""Hinge discriminator loss: :math:`\mathbb E[\max(0, 1 - \ell_{real})] + \mathbb E[\max(0, 1 + \ell_{fake})]`.
+
+    Parameters
+    ----------
+    real_logits : tf.Tensor or array_like, shape (N, 1) or (N,), float32
+        Discriminator logits on real images.
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+        ≥ 0.
+
+    References
+    ----------
+    J. H. Lim and J. C. Ye, "Geometric GAN", arXiv:1705.02894, 2017; T. Miyato et al., "Spectral normalization for
+    generative adversarial networks", ICLR 2018.
+    """
     return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
 
 
 def g_loss_hinge(fake_logits):
-    r"""Generator loss paired with the hinge discriminator: :math:`-\mathbb E[\ell_{fake}]`."""
+    r"""Generator loss paired with the hinge discriminator: :math:`-\mathbb E[\ell_{fake}]`.
+
+    Parameters
+    ----------
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+
+    References
+    ----------
+    Lim and Ye 2017; Miyato et al., ICLR 2018.
+    """
     return -tf.reduce_mean(fake_logits)
 
 
 def d_loss_article(real_logits, fake_logits):
-    """The popular article's discriminator "loss": ``-mean(D(real))``; it never looks at the fakes."""
+    """The popular article's discriminator "loss": ``-mean(D(real))``; it never looks at the fakes.
+
+    Parameters
+    ----------
+    real_logits : tf.Tensor or array_like, shape (N, 1) or (N,), float32
+        Discriminator logits on real images.
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+        Ignored.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+        In [-1, 0].
+    """
     del fake_logits  # the article's code never shows D a generated image
     return -tf.reduce_mean(tf.sigmoid(real_logits))
 
 
 def g_loss_article(fake_logits):
-    """The popular article's generator "loss": the raw discriminator output ``mean(D(G(z)))``, minimised."""
+    """The popular article's generator "loss": the raw discriminator output ``mean(D(G(z)))``, minimised.
+
+    Parameters
+    ----------
+    fake_logits : tf.Tensor or array_like, shape (M, 1) or (M,), float32
+        Discriminator logits on generated images.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (to minimise).
+        In [0, 1].
+    """
     return tf.reduce_mean(tf.sigmoid(fake_logits))
 
 
@@ -100,7 +219,33 @@ def build_generator(latent_dim: int = LATENT_DIM, width: int = 32, seed: int = 0
     """DCGAN generator for 8x8 images: z → Dense → 2x2x4w → ConvT → 4x4x2w → ConvT → 8x8xw → Conv → sigmoid.
 
     Transposed convolutions (kernel 3, stride 2) double the size; batch normalisation and ReLU follow each
-    (Radford et al. 2016). Output ``(N, 8, 8, 1)`` in [0, 1].
+    (Radford et al. 2016).
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the noise vector z, in [1, 4096].
+    width : int
+        Filters of the last transposed convolution (the earlier layers have 2x and 4x), in [1, 1024].
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, latent_dim)`` float32, output ``(N, 8, 8, 1)`` in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``latent_dim`` or ``width`` is not an integer.
+    ValueError
+        If ``latent_dim`` or ``width`` is outside its range.
+
+    References
+    ----------
+    A. Radford, L. Metz and S. Chintala, "Unsupervised representation learning with deep convolutional
+    generative adversarial networks", ICLR 2016.
     """
     latent_dim, width = check_int(latent_dim, "latent_dim", 1, 4096), check_int(width, "width", 1, 1024)
     keras.utils.set_random_seed(seed)
@@ -121,6 +266,29 @@ def build_discriminator(width: int = 64, seed: int = 0) -> keras.Model:
 
     LeakyReLU(0.2), no batch normalisation (so that the same D also works with the hinge loss and
     per-sample penalties). ``d_conv1`` is the "early layer" that FreezeD keeps frozen in lesson 05.
+
+    Parameters
+    ----------
+    width : int
+        Filters of the first convolution (the second has twice as many), in [1, 1024].
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, 8, 8, 1)`` in [0, 1], output ``(N, 1)`` logits.
+
+    Raises
+    ------
+    TypeError
+        If ``width`` is not an integer.
+    ValueError
+        If ``width`` is outside [1, 1024].
+
+    References
+    ----------
+    Radford, Metz and Chintala, ICLR 2016.
     """
     width = check_int(width, "width", 1, 1024)
     keras.utils.set_random_seed(seed)
@@ -132,7 +300,29 @@ def build_discriminator(width: int = 64, seed: int = 0) -> keras.Model:
 
 
 def build_toy_generator(latent_dim: int = 2, hidden: int = 128, seed: int = 0) -> keras.Model:
-    """MLP generator for 2-D points: z (``latent_dim``) → 2 hidden ReLU layers → (x, y)."""
+    """MLP generator for 2-D points: z (``latent_dim``) → 2 hidden ReLU layers → (x, y).
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of z (≥ 1).
+    hidden : int
+        Units of each hidden layer.
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, latent_dim)``, output ``(N, 2)`` points.
+
+    Raises
+    ------
+    TypeError
+        If ``latent_dim`` is not an integer.
+    ValueError
+        If ``latent_dim`` < 1.
+    """
     keras.utils.set_random_seed(seed)
     z = keras.Input((check_int(latent_dim, "latent_dim", 1),), name="z")
     h = layers.Dense(hidden, activation="relu", name="g_hidden1")(z)
@@ -141,7 +331,20 @@ def build_toy_generator(latent_dim: int = 2, hidden: int = 128, seed: int = 0) -
 
 
 def build_toy_discriminator(hidden: int = 128, seed: int = 0) -> keras.Model:
-    """MLP discriminator for 2-D points: (x, y) → 2 hidden ReLU layers → one logit."""
+    """MLP discriminator for 2-D points: (x, y) → 2 hidden ReLU layers → one logit.
+
+    Parameters
+    ----------
+    hidden : int
+        Units of each hidden layer.
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, 2)`` points, output ``(N, 1)`` logits.
+    """
     keras.utils.set_random_seed(seed)
     point = keras.Input((2,), name="point")
     h = layers.Dense(hidden, activation="relu", name="d_hidden1")(point)
@@ -153,7 +356,23 @@ def build_toy_discriminator(hidden: int = 128, seed: int = 0) -> keras.Model:
 
 
 class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Learning rate ``lr`` until step ``start``, then linearly down to 0 at step ``end``."""
+    """Learning rate ``lr`` until step ``start``, then linearly down to 0 at step ``end``.
+
+    Parameters
+    ----------
+    lr : float
+        Initial learning rate.
+    start : int
+        Optimiser step at which the decay begins.
+    end : int
+        Optimiser step at which the rate reaches 0 (at least ``start + 1``).
+
+    Examples
+    --------
+    >>> schedule = LinearDecay(1e-3, 100, 200)
+    >>> [round(float(schedule(step)), 6) for step in (0, 150, 300)]
+    [0.001, 0.0005, 0.0]
+    """
 
     def __init__(self, lr: float, start: int, end: int):
         self.lr, self.start, self.end = float(lr), int(start), max(int(end), int(start) + 1)
@@ -174,9 +393,35 @@ def make_train_step(generator, discriminator, *, loss: str = "non-saturating", g
     D is updated on a batch of real images **and** a batch of generated images; G is updated through D
     (its loss is a function of D's logits on G's samples). Only ``trainable_variables`` are updated, so
     freezing a layer (``layer.trainable = False``) before calling this keeps it fixed. Adam (β₁ = 0.5, as
-    in DCGAN) with learning rates ``g_lr`` and ``d_lr``; ``decay=(start, end)`` lowers both linearly to 0
-    between those steps. ``augment``, if given, is applied to real and generated images alike before D
-    sees them (DiffAugment, lesson 05).
+    in DCGAN) with learning rates ``g_lr`` and ``d_lr``.
+
+    Parameters
+    ----------
+    generator, discriminator : keras.Model
+        The two networks (e.g. :func:`build_generator` and :func:`build_discriminator`).
+    loss : {"non-saturating", "minimax", "hinge", "article"}
+        A key of :data:`LOSSES`.
+    g_lr, d_lr : float
+        Adam learning rates of G and D (> 0).
+    beta_1 : float
+        Adam's β₁.
+    decay : (int, int), optional
+        ``(start, end)``: both rates fall linearly to 0 between those optimiser steps (:class:`LinearDecay`).
+    augment : callable, optional
+        Applied to real and generated images alike before D sees them (DiffAugment, lesson 05).
+
+    Returns
+    -------
+    callable
+        A ``tf.function`` ``train_step(real, z)``: ``real`` a batch of D's input shape, ``z`` ``(B, latent_dim)``
+        float32; returns ``{"d_loss": tf.Tensor, "g_loss": tf.Tensor}``.
+
+    Raises
+    ------
+    TypeError
+        If a learning rate is not a number.
+    ValueError
+        If ``loss`` is unknown or a learning rate ≤ 0.
     """
     d_loss_fn, g_loss_fn = LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
     g_lr, d_lr = check_positive(g_lr, "g_lr"), check_positive(d_lr, "d_lr")
@@ -205,13 +450,63 @@ def make_train_step(generator, discriminator, *, loss: str = "non-saturating", g
 
 
 def latent(n: int, latent_dim: int = LATENT_DIM, seed: int = 0) -> np.ndarray:
-    """``n`` standard-normal noise vectors z, shape ``(n, latent_dim)``, float32; same seed, same z."""
+    """``n`` standard-normal noise vectors z, shape ``(n, latent_dim)``, float32; same seed, same z.
+
+    Parameters
+    ----------
+    n : int
+        Number of vectors (≥ 1).
+    latent_dim : int
+        Size of each vector (≥ 1).
+    seed : int
+        Seed (≥ 0).
+
+    Returns
+    -------
+    ndarray, shape (n, latent_dim), float32
+        Draws from N(0, I).
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an integer.
+    ValueError
+        If ``n`` or ``latent_dim`` < 1 or ``seed`` < 0.
+
+    Examples
+    --------
+    >>> z = latent(3, 4, seed=0)
+    >>> z.shape, z.dtype, bool(np.array_equal(z, latent(3, 4, seed=0)))
+    ((3, 4), dtype('float32'), True)
+    """
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     return rng.standard_normal((check_int(n, "n", 1), check_int(latent_dim, "latent_dim", 1))).astype(np.float32)
 
 
 def sample(generator, n: int = 64, seed: int = 0, z: np.ndarray | None = None) -> np.ndarray:
-    """Draw ``n`` samples (or one per row of ``z``); images come back as ``(N, 8, 8)`` in [0, 1]."""
+    """Draw ``n`` samples (or one per row of ``z``); images come back as ``(N, 8, 8)`` in [0, 1].
+
+    Parameters
+    ----------
+    generator : keras.Model
+        Maps ``(N, latent_dim)`` to images ``(N, 8, 8, 1)`` or points ``(N, 2)``.
+    n : int
+        Number of samples when ``z`` is not given (≥ 1).
+    seed : int
+        Seed of z (:func:`latent`) when ``z`` is not given.
+    z : array_like, shape (N, latent_dim), optional
+        Noise vectors to use instead.
+
+    Returns
+    -------
+    ndarray, float32
+        ``(N, 8, 8)`` images in [0, 1] (the channel axis dropped), or ``(N, 2)`` points for the toy generator.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`latent`, for a bad ``n`` or ``seed``.
+    """
     if z is None:
         z = latent(n, generator.input_shape[-1], seed)
     out = np.asarray(generator(np.asarray(z, dtype=np.float32), training=False))
@@ -243,23 +538,69 @@ def train_gan(generator, discriminator, data, *, steps: int, batch_size: int = 6
               g_lr: float = 4e-4, d_lr: float = 2e-3, lr_decay: float = 0.5, seed: int = 0, snapshot_every: int = 0,
               on_snapshot: Callable | None = None, save_every: int = 0, save_dir: str | Path | None = None,
               augment: Callable | None = None, ema: float = 0.0, desc: str = "GAN") -> dict:
-    """Train ``generator`` and ``discriminator`` on ``data`` for ``steps`` steps with :func:`make_train_step`.
+    r"""Train ``generator`` and ``discriminator`` on ``data`` for ``steps`` steps with :func:`make_train_step`.
 
     The defaults are the glyph DCGAN's: D learns 5x faster than G (two time-scale update rule, Heusel et al.
     2017), and both learning rates decay linearly to 0 over the last ``lr_decay`` share of the steps.
     Uses :func:`course_lib.train.run_steps` (progress bar, loss history, Ctrl-C keeps the last weights).
-    Every ``snapshot_every`` steps (and after the last) it samples 36 images from a fixed z, stores
-    them in ``history["snapshots"]`` and calls ``on_snapshot(step, images)``. Every ``save_every`` steps
-    it writes both models' weights to ``save_dir`` atomically, so an interrupted run can be resumed.
-    ``ema`` > 0 keeps an exponential moving average of G's weights, :math:`\\bar\\theta \\leftarrow
-    \\text{ema}\\,\\bar\\theta + (1 - \\text{ema})\\,\\theta` after every step (Yazıcı et al., ICLR 2019);
-    snapshots are drawn with the averaged weights and ``generator`` holds them when the loop ends (also after Ctrl-C).
+
+    Parameters
+    ----------
+    generator, discriminator : keras.Model
+        The networks, trained in place.
+    data : array_like
+        Real examples: ``(N, 8, 8)`` images in [0, 1] (or ``(N, 8, 8, 1)``), or ``(N, 2)`` points for the toy;
+        N ≥ 2, finite, matching the discriminator's input.
+    steps : int
+        Training steps (≥ 0), one D and one G update each.
+    batch_size : int
+        Real examples per step, drawn with replacement (≥ 1).
+    loss : str
+        A key of :data:`LOSSES`.
+    g_lr, d_lr : float
+        Adam learning rates (> 0).
+    lr_decay : float
+        Share of the steps, in [0, 1], over which both rates fall linearly to 0 at the end (0: constant).
+    seed : int
+        Seed of the minibatches, the noise and the snapshot z.
+    snapshot_every : int
+        Every this many steps (and after the last) sample 36 images from a fixed z into
+        ``history["snapshots"]`` and call ``on_snapshot(step, images)``; 0 = never.
+    on_snapshot : callable, optional
+        ``on_snapshot(step, images)`` with images ``(36, 8, 8)``.
+    save_every : int
+        Every this many steps write both models' weights to ``save_dir`` atomically (so an interrupted run
+        can be resumed); 0 = never.
+    save_dir : str or Path, optional
+        Folder of ``generator.weights.h5`` and ``discriminator.weights.h5``.
+    augment : callable, optional
+        Applied to real and generated images before D sees them (DiffAugment).
+    ema : float
+        In [0, 1); > 0 keeps an exponential moving average of G's weights,
+        :math:`\bar\theta \leftarrow \text{ema}\,\bar\theta + (1 - \text{ema})\,\theta` after every step
+        (Yazıcı et al., ICLR 2019); snapshots are drawn with the averaged weights and ``generator`` holds them
+        when the loop ends (also after Ctrl-C).
+    desc : str
+        Label of the progress bar.
 
     Returns
     -------
     dict
         The history of ``run_steps`` (``step``, ``d_loss``, ``g_loss``) plus ``"snapshots"``:
         ``{"step": [...], "images": [...]}`` and ``"seconds"``, the wall time.
+
+    Raises
+    ------
+    TypeError
+        If ``steps``/``batch_size`` is not an integer or a rate is not a number.
+    ValueError
+        If ``data`` has the wrong shape, fewer than 2 examples or NaN/inf, ``loss`` is unknown, or a number is
+        outside its range.
+
+    References
+    ----------
+    M. Heusel et al., "GANs trained by a two time-scale update rule converge to a local Nash equilibrium",
+    NeurIPS 2017; Y. Yazıcı et al., "The unusual effectiveness of averaging in GAN training", ICLR 2019.
     """
     data = _as_batchable(data, discriminator)
     steps, batch_size = check_int(steps, "steps", 0), check_int(batch_size, "batch_size", 1)
@@ -312,10 +653,32 @@ def train_gan(generator, discriminator, data, *, steps: int, batch_size: int = 6
 
 
 def logit_gradient(g_loss: Callable, d_fake) -> np.ndarray:
-    """Gradient of a generator loss with respect to D's logit, per sample, at discriminator outputs ``d_fake``.
+    r"""Gradient of a generator loss with respect to D's logit, per sample, at discriminator outputs ``d_fake``.
 
-    ``d_fake`` are values of :math:`D(G(z)) \\in (0, 1)`; the logit is :math:`\\ell = \\log(D / (1 - D))`.
+    ``d_fake`` are values of :math:`D(G(z)) \in (0, 1)`; the logit is :math:`\ell = \log(D / (1 - D))`.
     The loss is a batch mean, so the per-sample gradient is the gradient of the mean times the batch size.
+
+    Parameters
+    ----------
+    g_loss : callable
+        A generator loss on logits, e.g. :func:`g_loss_minimax`.
+    d_fake : array_like, float
+        Discriminator outputs strictly between 0 and 1.
+
+    Returns
+    -------
+    ndarray, same shape as ``d_fake``, float64
+        :math:`\partial\,\text{loss} / \partial \ell` per sample.
+
+    Raises
+    ------
+    ValueError
+        If a value of ``d_fake`` is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> logit_gradient(g_loss_nonsaturating, [0.5])   # -(1 - D)
+    array([-0.5])
     """
     d_fake = np.asarray(d_fake, dtype=np.float64)
     if np.any((d_fake <= 0) | (d_fake >= 1)):
@@ -332,6 +695,20 @@ def generator_gradient_norm(generator, discriminator, g_loss: Callable, z) -> fl
 
     Measures how much signal the generator gets from a given discriminator: with the minimax loss and a
     discriminator that confidently rejects the fakes this norm collapses towards 0.
+
+    Parameters
+    ----------
+    generator, discriminator : keras.Model
+        The networks (run in inference mode).
+    g_loss : callable
+        A generator loss on logits (:data:`LOSSES`).
+    z : array_like, shape (N, latent_dim), float
+        Noise vectors.
+
+    Returns
+    -------
+    float
+        The global L2 norm (≥ 0).
     """
     z = tf.constant(np.asarray(z, dtype=np.float32))
     with tf.GradientTape() as tape:
@@ -340,7 +717,27 @@ def generator_gradient_norm(generator, discriminator, g_loss: Callable, z) -> fl
 
 
 def mean_d(discriminator, images) -> float:
-    """Mean discriminator output :math:`D = \\sigma(\\ell)` on a batch of images ``(N, 8, 8)`` or points ``(N, 2)``."""
+    r"""Mean discriminator output :math:`D = \sigma(\ell)` on a batch of images ``(N, 8, 8)`` or points ``(N, 2)``.
+
+    Parameters
+    ----------
+    discriminator : keras.Model
+        Returns logits.
+    images : ndarray or array_like
+        ``(N, 8, 8)`` float images in [0, 1], or ``(N, 2)`` finite points; N ≥ 1.
+
+    Returns
+    -------
+    float
+        Mean probability "real", in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If an image batch is not float.
+    ValueError
+        If the batch has the wrong shape, is empty, or holds NaN/inf (or images outside [0, 1]).
+    """
     if isinstance(images, np.ndarray) and images.ndim == 3:
         x = check_batch(images, "images", size=tuple(discriminator.input_shape[1:3]))[..., None]
     else:
@@ -354,13 +751,74 @@ def mean_d(discriminator, images) -> float:
 
 
 def ring_centres(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
-    """Centres of ``n_modes`` Gaussians evenly spaced on a circle of ``radius``, shape ``(n_modes, 2)``."""
+    """Centres of ``n_modes`` Gaussians evenly spaced on a circle of ``radius``, shape ``(n_modes, 2)``.
+
+    Parameters
+    ----------
+    n_modes : int
+        Number of modes (≥ 1); the first lies on the positive x axis.
+    radius : float
+        Circle radius (> 0).
+
+    Returns
+    -------
+    ndarray, shape (n_modes, 2), float32
+
+    Raises
+    ------
+    TypeError
+        If ``n_modes`` is not an integer or ``radius`` not a number.
+    ValueError
+        If ``n_modes`` < 1 or ``radius`` ≤ 0.
+
+    Examples
+    --------
+    >>> ring_centres(4, 1.0).round(6)
+    array([[ 1.,  0.],
+           [ 0.,  1.],
+           [-1.,  0.],
+           [-0., -1.]], dtype=float32)
+    """
     angles = 2 * np.pi * np.arange(check_int(n_modes, "n_modes", 1)) / n_modes
     return (check_positive(radius, "radius") * np.stack([np.cos(angles), np.sin(angles)], 1)).astype(np.float32)
 
 
 def ring_data(n: int, *, n_modes: int = 8, radius: float = 2.0, std: float = 0.05, seed: int = 0) -> np.ndarray:
-    """``n`` points from an equal mixture of isotropic Gaussians (std ``std``) on a ring; shape ``(n, 2)``."""
+    """``n`` points from an equal mixture of isotropic Gaussians (std ``std``) on a ring; shape ``(n, 2)``.
+
+    Parameters
+    ----------
+    n : int
+        Number of points (≥ 1).
+    n_modes : int
+        Number of Gaussians (≥ 1).
+    radius : float
+        Ring radius (> 0).
+    std : float
+        Standard deviation of each Gaussian (> 0).
+    seed : int
+        Seed (≥ 0).
+
+    Returns
+    -------
+    ndarray, shape (n, 2), float32
+
+    Raises
+    ------
+    TypeError
+        If a count or seed is not an integer, or ``radius``/``std`` not a number.
+    ValueError
+        If a count or seed is out of range or ``radius``/``std`` ≤ 0.
+
+    References
+    ----------
+    L. Metz, B. Poole, D. Pfau and J. Sohl-Dickstein, "Unrolled generative adversarial networks", ICLR 2017.
+
+    Examples
+    --------
+    >>> modes_covered(ring_data(1000, seed=0))["modes"]
+    8
+    """
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     centres = ring_centres(n_modes, radius)[rng.integers(0, n_modes, check_int(n, "n", 1))]
     return (centres + check_positive(std, "std") * rng.standard_normal(centres.shape)).astype(np.float32)
@@ -371,13 +829,38 @@ def modes_covered(points: np.ndarray, *, n_modes: int = 8, radius: float = 2.0, 
     """Count the ring's modes a sample covers (the measure of Metz et al. 2017 and Srivastava et al. 2017).
 
     A point is *high quality* when it lies within 3 ``std`` of its nearest centre. A mode is *covered* when
-    at least ``min_share`` of all points are high-quality points of that mode (default: a quarter of a fair
-    share, ``0.25 / n_modes``).
+    at least ``min_share`` of all points are high-quality points of that mode.
+
+    Parameters
+    ----------
+    points : array_like, shape (N, 2), float
+        Generated points.
+    n_modes, radius, std : int, float, float
+        The ring the points should come from (:func:`ring_data`).
+    min_share : float, optional
+        In [0, 1]; default a quarter of a fair share, ``0.25 / n_modes``.
 
     Returns
     -------
     dict
-        ``modes`` (number covered), ``high_quality`` (share of high-quality points), ``mode_shares``.
+        ``modes`` (int, number covered), ``high_quality`` (float in [0, 1], share of high-quality points),
+        ``mode_shares`` (ndarray (n_modes,), share of all points that are high-quality points of each mode).
+
+    Raises
+    ------
+    TypeError
+        If ``min_share`` is not a number.
+    ValueError
+        If ``points`` is not (N, 2) or ``min_share`` is outside [0, 1].
+
+    References
+    ----------
+    Metz et al., ICLR 2017; A. Srivastava et al., "VEEGAN", NeurIPS 2017.
+
+    Examples
+    --------
+    >>> modes_covered(np.zeros((10, 2)))["modes"]   # every point at the centre: no mode
+    0
     """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 2:
@@ -396,7 +879,33 @@ def train_toy_gan(*, loss: str = "non-saturating", g_lr: float = 1e-3, d_lr: flo
                   batch_size: int = 256, latent_dim: int = 2, seed: int = 0, n_samples: int = 2000) -> dict:
     """Train an MLP GAN on the ring of 8 Gaussians; return samples, their mode coverage and the history.
 
-    Returns ``{"samples": (n_samples, 2), "coverage": modes_covered(samples), "history": ..., "generator": G}``.
+    Parameters
+    ----------
+    loss : str
+        A key of :data:`LOSSES`.
+    g_lr, d_lr : float
+        Adam learning rates (> 0).
+    steps : int
+        Training steps.
+    batch_size : int
+        Points per step.
+    latent_dim : int
+        Size of z.
+    seed : int
+        Seed of the data, the weights and the samples.
+    n_samples : int
+        Points drawn after training.
+
+    Returns
+    -------
+    dict
+        ``{"samples": (n_samples, 2) float32, "coverage": modes_covered(samples), "history": ...,
+        "generator": G}``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`train_gan`, for bad settings.
     """
     generator = build_toy_generator(latent_dim, seed=seed)
     discriminator = build_toy_discriminator(seed=seed + 1)
@@ -413,9 +922,31 @@ def evaluate_samples(images: np.ndarray, reference: np.ndarray, *, classifier=No
                      subset_size: int = 500, seed: int = 0) -> dict:
     """Score generated 8x8 images against real ``reference`` images in the course classifier's feature space.
 
-    Returns ``kid`` and ``kid_std`` (mean and std over subsets, :func:`course_lib.metrics.kid`), ``fid``, and
-    the class coverage of :func:`course_lib.metrics.class_coverage` (``confident_share``, ``class_shares``,
-    ``classes_present``). ``classifier`` defaults to the shipped ``digit-classifier``.
+    Parameters
+    ----------
+    images : ndarray, shape (N, 8, 8), float
+        Generated images in [0, 1].
+    reference : ndarray, shape (M, 8, 8), float
+        Real images in [0, 1] (held-out glyphs or digits).
+    classifier : keras.Model, optional
+        Defaults to the shipped ``digit-classifier``.
+    n_subsets, subset_size : int
+        KID subsets (:func:`course_lib.metrics.kid`).
+    seed : int
+        Seed of the KID subsets.
+
+    Returns
+    -------
+    dict
+        ``kid`` and ``kid_std`` (mean and std over subsets), ``fid``, and the class coverage of
+        :func:`course_lib.metrics.class_coverage` (``confident_share``, ``class_shares``, ``classes_present``).
+
+    Raises
+    ------
+    TypeError
+        If a batch is not a float array.
+    ValueError
+        If a batch is not (N, 8, 8) in [0, 1] with N ≥ 2, or a KID setting is out of range.
     """
     from .classifier import features, load_digit_classifier
     from .metrics import class_coverage, fid, kid, softmax
@@ -429,7 +960,35 @@ def evaluate_samples(images: np.ndarray, reference: np.ndarray, *, classifier=No
 
 
 def nearest_neighbours(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each image in ``queries``, the index of and Euclidean pixel distance to its nearest image in ``pool``."""
+    """For each image in ``queries``, the index of and Euclidean pixel distance to its nearest image in ``pool``.
+
+    Parameters
+    ----------
+    queries : ndarray, shape (N, H, W), float
+        Images in [0, 1] (e.g. generated samples).
+    pool : ndarray, shape (M, H, W), float
+        Images in [0, 1] (e.g. the training set).
+
+    Returns
+    -------
+    index : ndarray, shape (N,), int
+        Index into ``pool``.
+    distance : ndarray, shape (N,), float64
+        L2 distance over all pixels (0-1 intensity units).
+
+    Raises
+    ------
+    TypeError
+        If a batch is not a float array.
+    ValueError
+        If a batch is not (N, H, W) in [0, 1], or the two image sizes differ.
+
+    Examples
+    --------
+    >>> pool = np.stack([np.zeros((2, 2)), np.ones((2, 2))]).astype(np.float32)
+    >>> nearest_neighbours(np.full((1, 2, 2), 0.9, np.float32), pool)[0]
+    array([1])
+    """
     queries, pool = check_batch(queries, "queries"), check_batch(pool, "pool")
     q, p = queries.astype(np.float64).reshape(len(queries), -1), pool.astype(np.float64).reshape(len(pool), -1)
     if q.shape[1] != p.shape[1]:
@@ -454,6 +1013,13 @@ class SnapshotStore(keras.Model):
 
     The training snapshots are data, not a model, but storing them this way gives them the same sha256
     check, manifest entry and rebuild message as every other checkpoint (no pickle, no second format).
+
+    Parameters
+    ----------
+    shapes : dict of str to tuple of int
+        Name and shape of each array (stored as float32 weights, initialised to 0).
+    **kwargs
+        Passed to ``keras.Model``.
     """
 
     def __init__(self, shapes: dict[str, tuple[int, ...]], **kwargs):
@@ -485,7 +1051,29 @@ def pretrain_gan_glyphs(steps: int = GLYPH_STEPS, n_glyphs: int = 10_000, seed: 
 
     The snapshots hold 36 samples from a fixed z every ``snapshot_every`` steps with their KID and
     confident share (500 samples against held-out glyphs), for the lesson's "training over time" view.
-    Returns ``(generator, discriminator, history, quality)``.
+
+    Parameters
+    ----------
+    steps : int
+        Training steps (:data:`GLYPH_STEPS` by default).
+    n_glyphs : int
+        Rendered training glyphs.
+    seed : int
+        Seed of the glyphs, weights and samples.
+    snapshot_every : int
+        Steps between snapshots.
+    ema : float
+        Weight averaging of G (:func:`train_gan`).
+    save : bool
+        Save the three checkpoints.
+
+    Returns
+    -------
+    generator, discriminator : keras.Model
+    history : dict
+        :func:`train_gan`'s history.
+    quality : dict
+        Confident share, smallest class share, classes present, KID, FID (2000 samples vs 2000 held-out glyphs).
     """
     from .checkpoints import save_checkpoint
     from .data import glyphs
@@ -526,7 +1114,20 @@ def pretrain_gan_glyphs(steps: int = GLYPH_STEPS, n_glyphs: int = 10_000, seed: 
 
 
 def load_gan_glyphs() -> tuple[keras.Model, keras.Model]:
-    """Fresh copies of the shipped glyph DCGAN ``(generator, discriminator)`` (safe to train further)."""
+    """Fresh copies of the shipped glyph DCGAN ``(generator, discriminator)`` (safe to train further).
+
+    Returns
+    -------
+    generator : keras.Model
+        ``(N, LATENT_DIM)`` → ``(N, 8, 8, 1)`` in [0, 1].
+    discriminator : keras.Model
+        ``(N, 8, 8, 1)`` → ``(N, 1)`` logits.
+
+    Raises
+    ------
+    course_lib.checkpoints.CheckpointError
+        If a checkpoint is missing, corrupt or does not fit.
+    """
     from .checkpoints import load_checkpoint
 
     generator, discriminator = build_generator(), build_discriminator()
@@ -548,5 +1149,17 @@ def _load_snapshots() -> dict:
 
 
 def load_snapshots() -> dict:
-    """The shipped training snapshots: ``step``, ``images`` (S, 36, 8, 8), ``kid`` and ``confident_share`` (S,)."""
+    """The shipped training snapshots: ``step``, ``images`` (S, 36, 8, 8), ``kid`` and ``confident_share`` (S,).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``step`` (int), ``images`` (float32 in [0, 1]), ``kid`` and ``confident_share`` (float32), one entry per
+        snapshot; a new dict each call (the arrays are shared).
+
+    Raises
+    ------
+    course_lib.checkpoints.CheckpointError
+        If the checkpoint is missing or corrupt.
+    """
     return dict(_load_snapshots())

@@ -18,7 +18,23 @@ __all__ = ["toy_view", "samples_view", "snapshot_view", "snapshot_explorer", "la
 def toy_view(results: dict, *, size: float = 2.8):
     """Scatter generated 2-D points of each named run over the ring's centres; modes covered in the titles.
 
-    ``results`` maps a run name to an ``(N, 2)`` array of points (or to :func:`course_lib.gan.train_toy_gan`'s dict).
+    At most 3 panels a row; the figure is never wider than the lesson column.
+
+    Parameters
+    ----------
+    results : dict
+        Maps a run name to an ``(N, 2)`` array of points (or to :func:`~course_lib.gan.train_toy_gan`'s dict).
+    size : float
+        Side of each panel in inches (capped to fit the column).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If a set of points is not (N, 2).
     """
     import matplotlib.pyplot as plt
 
@@ -44,7 +60,32 @@ def toy_view(results: dict, *, size: float = 2.8):
 
 
 def samples_view(images: np.ndarray, *, classifier=None, n: int = 36, ncols: int = 12, title: str = "samples"):
-    """Show ``n`` images with the course classifier's predicted digit and confidence in each title."""
+    """Show ``n`` images with the course classifier's predicted digit and confidence in each title.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1].
+    classifier : keras.Model, optional
+        Defaults to the shipped ``digit-classifier``.
+    n : int
+        How many to show (≥ 1).
+    ncols : int
+        Columns of the grid.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float array or ``n`` not an integer.
+    ValueError
+        If ``images`` is not (N, 8, 8) in [0, 1] or ``n`` < 1.
+    """
     from .classifier import load_digit_classifier
     from .metrics import softmax
     from .viz import show_images
@@ -57,7 +98,20 @@ def samples_view(images: np.ndarray, *, classifier=None, n: int = 36, ncols: int
 
 
 def snapshot_view(snapshots: dict, index: int = -1):
-    """Samples from a fixed z at snapshot ``index``, next to the KID and confident-share curves of the run."""
+    """Samples from a fixed z at snapshot ``index``, next to the KID and confident-share curves of the run.
+
+    Parameters
+    ----------
+    snapshots : dict
+        As :func:`~course_lib.gan.load_snapshots` returns: ``step``, ``images`` (S, 36, 8, 8), ``kid``,
+        ``confident_share``.
+    index : int
+        Which snapshot (negative counts from the end; taken modulo S).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     steps = np.asarray(snapshots["step"])
@@ -83,7 +137,17 @@ def snapshot_view(snapshots: dict, index: int = -1):
 
 
 def snapshot_explorer(snapshots: dict):
-    """A slider over the training snapshots → :func:`snapshot_view`."""
+    """A slider over the training snapshots (labelled by step) → :func:`snapshot_view`.
+
+    Parameters
+    ----------
+    snapshots : dict
+        As :func:`~course_lib.gan.load_snapshots` returns.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
     import ipywidgets as widgets
 
     from .widgets import explore
@@ -95,7 +159,26 @@ def snapshot_explorer(snapshots: dict):
 
 
 def latent_view(generator, seed_a: int = 0, seed_b: int = 1, n_steps: int = 10):
-    """Walk in a straight line from z(seed_a) to z(seed_b) and show the generated image at each step."""
+    """Walk in a straight line from z(seed_a) to z(seed_b) and show the generated image at each step.
+
+    Parameters
+    ----------
+    generator : keras.Model
+        An image generator.
+    seed_a, seed_b : int
+        Seeds of the two end points (:func:`~course_lib.gan.latent`).
+    n_steps : int
+        Images along the line (≥ 2).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``n_steps`` is not an integer ≥ 2 or a seed is not an integer ≥ 0.
+    """
     from .viz import show_images
 
     z_a, z_b = (latent(1, generator.input_shape[-1], seed) for seed in (seed_a, seed_b))
@@ -106,7 +189,17 @@ def latent_view(generator, seed_a: int = 0, seed_b: int = 1, n_steps: int = 10):
 
 
 def latent_explorer(generator):
-    """Two seed sliders → :func:`latent_view` (interpolation between the two noise vectors)."""
+    """Two seed sliders → :func:`latent_view` (interpolation between the two noise vectors).
+
+    Parameters
+    ----------
+    generator : keras.Model
+        An image generator.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
     import ipywidgets as widgets
 
     from .widgets import explore
