@@ -61,8 +61,31 @@ HIDDEN = (128,)
 def to_levels(images: np.ndarray, name: str = "images") -> np.ndarray:
     """Grey levels ``k = 16 x`` (int32, 0 … 16) of ``(N, 8, 8)`` images in [0, 1] on the 17-level grid.
 
-    Raises ``ValueError`` if a value is not a multiple of 1/16: the categorical likelihood is defined on the
-    17 levels only (a blurred or noisy image must be quantised first, e.g. ``np.round(16 * x) / 16``).
+    Parameters
+    ----------
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (N, 8, 8), int32
+        Levels 0 … 16.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1] or holds NaN/inf, or a value is not a multiple of
+        1/16: the likelihoods are defined on the 17 levels only (a blurred or noisy image must be quantised first,
+        e.g. ``np.round(16 * x) / 16``).
+
+    Examples
+    --------
+    >>> to_levels(np.full((1, 8, 8), 0.5, np.float32))[0, 0, :3]
+    array([8, 8, 8], dtype=int32)
     """
     x = _check_images(images, name)
     k = np.rint(16 * x)
@@ -91,7 +114,29 @@ def _check_images(images: object, name: str = "images") -> np.ndarray:
 
 
 def build_encoder(latent_dim: int = 16, hidden: tuple[int, ...] = HIDDEN, seed: int = 0) -> keras.Model:
-    """MLP encoder: (N, 8, 8) image → hidden ReLU layers → two linear heads ``mu`` and ``logvar`` (N, d)."""
+    """MLP encoder: (N, 8, 8) image → hidden ReLU layers → two linear heads ``mu`` and ``logvar`` (N, d).
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size d of the code, in [1, 1024].
+    hidden : tuple of int
+        Widths of the hidden layers, each in [1, 4096].
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, 8, 8)`` in [0, 1]; outputs ``[mu, logvar]``, each ``(N, latent_dim)``.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer.
+    ValueError
+        If a size is outside its range.
+    """
     latent_dim = check_int(latent_dim, "latent_dim", 1, 1024)
     keras.utils.set_random_seed(seed)
     x_in = keras.Input((8, 8), name="image")
@@ -109,6 +154,29 @@ def build_decoder(latent_dim: int = 16, hidden: tuple[int, ...] = HIDDEN, seed: 
 
     ``c`` is 2 for ``"logistic"`` (μ and log s per pixel), 17 for ``"categorical"``, 1 for ``"binomial"``. The
     output layer is named ``"<likelihood>_params"``, so the likelihood can be read back from the model.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size d of the code, in [1, 1024].
+    hidden : tuple of int
+        Widths of the encoder's hidden layers (used reversed), each in [1, 4096].
+    seed : int
+        Seed of the initial weights (``seed + 1`` is used, so encoder and decoder differ).
+    likelihood : {"logistic", "categorical", "binomial"}
+        The pixel likelihood, a key of :data:`LIKELIHOODS`.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, latent_dim)``; output ``(N, 8, 8, c)``.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer.
+    ValueError
+        If a size is out of range or ``likelihood`` is unknown.
     """
     latent_dim = check_int(latent_dim, "latent_dim", 1, 1024)
     channels = LIKELIHOODS[check_choice(likelihood, "likelihood", tuple(LIKELIHOODS))]
@@ -127,6 +195,31 @@ def build_vae(latent_dim: int = 16, hidden: tuple[int, ...] = HIDDEN, seed: int 
 
     Use :func:`encoder_of` / :func:`decoder_of` for the parts. The same model is the plain autoencoder when
     trained with ``train_vae(..., autoencoder=True)``.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size d of the code, in [1, 1024].
+    hidden : tuple of int
+        Hidden widths of the encoder (the decoder uses them reversed).
+    seed : int
+        Seed of the initial weights.
+    likelihood : {"logistic", "categorical", "binomial"}
+        The decoder's pixel likelihood.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, 8, 8)`` in [0, 1]; output the decoder's parameters at z = μ, ``(N, 8, 8, c)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`build_encoder` and :func:`build_decoder`.
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
     """
     encoder = build_encoder(latent_dim, hidden, seed)
     decoder = build_decoder(latent_dim, hidden, seed, likelihood)
@@ -136,22 +229,64 @@ def build_vae(latent_dim: int = 16, hidden: tuple[int, ...] = HIDDEN, seed: int 
 
 
 def encoder_of(model: keras.Model) -> keras.Model:
-    """The encoder inside a :func:`build_vae` model."""
+    """The encoder inside a :func:`build_vae` model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+
+    Returns
+    -------
+    keras.Model
+        ``(N, 8, 8)`` → ``[mu, logvar]``.
+    """
     return model.get_layer("encoder")
 
 
 def decoder_of(model: keras.Model) -> keras.Model:
-    """The decoder inside a :func:`build_vae` model."""
+    """The decoder inside a :func:`build_vae` model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+
+    Returns
+    -------
+    keras.Model
+        ``(N, d)`` → ``(N, 8, 8, c)`` likelihood parameters.
+    """
     return model.get_layer("decoder")
 
 
 def latent_dim_of(model: keras.Model) -> int:
-    """Size d of the latent code of a :func:`build_vae` model."""
+    """Size d of the latent code of a :func:`build_vae` model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+
+    Returns
+    -------
+    int
+    """
     return int(encoder_of(model).get_layer("mu").units)
 
 
 def likelihood_of(model: keras.Model) -> str:
-    """Name of the decoder's likelihood (``"logistic"``, ``"categorical"`` or ``"binomial"``)."""
+    """Name of the decoder's likelihood (``"logistic"``, ``"categorical"`` or ``"binomial"``).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+
+    Returns
+    -------
+    str
+    """
     return decoder_of(model).layers[-2].name.removesuffix("_params")
 
 
@@ -168,6 +303,27 @@ def discretised_logistic_log_probs(params):
 
     written with :math:`\log\mathrm{sigmoid}(c) = -\mathrm{softplus}(-c)`, so that it never takes the log of 0.
     The scale is kept above :math:`e^{-7}` (as in PixelCNN++).
+
+    Parameters
+    ----------
+    params : tf.Tensor, shape (N, 8, 8, 2), float32
+        Centre m (0-1 intensity scale) and log scale log s per pixel.
+
+    Returns
+    -------
+    tf.Tensor, shape (N, 8, 8, 17), float32
+        log P(k | z) of the levels k = 0 … 16 (nats); they sum to 1 in probability per pixel.
+
+    References
+    ----------
+    T. Salimans, A. Karpathy, X. Chen and D. P. Kingma, "PixelCNN++", ICLR 2017; D. P. Kingma et al.,
+    "Improved variational inference with inverse autoregressive flow", NeurIPS 2016.
+
+    Examples
+    --------
+    >>> log_p = discretised_logistic_log_probs(tf.zeros((1, 8, 8, 2)))
+    >>> bool(np.allclose(np.exp(log_p.numpy()).sum(-1), 1.0, atol=1e-5))
+    True
     """
     m, log_s = params[..., :1], tf.maximum(params[..., 1:2], -7.0)
     edges = (tf.range(LEVELS - 1, dtype=tf.float32) + 0.5) / 16.0  # e_0 … e_15
@@ -180,13 +336,36 @@ def discretised_logistic_log_probs(params):
 
 
 def categorical_log_probs(params):
-    """Log-probabilities (N, 8, 8, 17): a softmax over 17 free logits per pixel (levels are unordered)."""
+    """Log-probabilities (N, 8, 8, 17): a softmax over 17 free logits per pixel (levels are unordered).
+
+    Parameters
+    ----------
+    params : tf.Tensor, shape (N, 8, 8, 17), float32
+        Logits of the 17 levels.
+
+    Returns
+    -------
+    tf.Tensor, shape (N, 8, 8, 17), float32
+        log P(k | z) of the levels k = 0 … 16 (nats); they sum to 1 in probability per pixel.
+    """
     return tf.nn.log_softmax(params, axis=-1)
 
 
 def binomial_log_probs(params):
-    r"""Log-probabilities (N, 8, 8, 17) of :math:`k \sim \mathrm{Binomial}(16, p)`, :math:`p = \sigma(\ell)`:
-    :math:`\log\binom{16}{k} + k \log p + (16 - k) \log(1 - p)`."""
+    r"""Log-probabilities (N, 8, 8, 17) of :math:`k \sim \mathrm{Binomial}(16, p)`, :math:`p = \sigma(\ell)`.
+
+    :math:`\log\binom{16}{k} + k \log p + (16 - k) \log(1 - p)`.
+
+    Parameters
+    ----------
+    params : tf.Tensor, shape (N, 8, 8, 1), float32
+        The logit ℓ of p per pixel.
+
+    Returns
+    -------
+    tf.Tensor, shape (N, 8, 8, 17), float32
+        log P(k | z) of the levels k = 0 … 16 (nats); they sum to 1 in probability per pixel.
+    """
     k = tf.range(LEVELS, dtype=tf.float32)
     log_choose = tf.math.lgamma(17.0) - tf.math.lgamma(k + 1.0) - tf.math.lgamma(17.0 - k)
     return log_choose - k * tf.nn.softplus(-params) - (16.0 - k) * tf.nn.softplus(params)
@@ -199,7 +378,25 @@ _LOG_PROBS = {"logistic": discretised_logistic_log_probs, "categorical": categor
 
 
 def level_log_probs(params, likelihood: str = "logistic"):
-    """Log-probabilities (N, 8, 8, 17) of every grey level under the decoder's output ``params``."""
+    """Log-probabilities (N, 8, 8, 17) of every grey level under the decoder's output ``params``.
+
+    Parameters
+    ----------
+    params : tf.Tensor or array_like, shape (N, 8, 8, c), float32
+        The decoder's output (``c`` = 2 for ``"logistic"``, 17 for ``"categorical"``, 1 for ``"binomial"``).
+    likelihood : {"logistic", "categorical", "binomial"}
+        Which likelihood the parameters belong to.
+
+    Returns
+    -------
+    tf.Tensor, shape (N, 8, 8, 17), float32
+        log P(k | z) of the levels k = 0 … 16 (nats); they sum to 1 in probability per pixel.
+
+    Raises
+    ------
+    ValueError
+        If ``likelihood`` is unknown.
+    """
     return _LOG_PROBS[check_choice(likelihood, "likelihood", tuple(LIKELIHOODS))](tf.cast(params, tf.float32))
 
 
@@ -207,24 +404,82 @@ def level_log_probs(params, likelihood: str = "logistic"):
 
 
 def kl_divergence(mu, logvar):
-    r""":math:`\mathrm{KL}(\mathcal N(\mu, \mathrm{diag}\,\sigma^2) \,\|\, \mathcal N(0, I)) = \tfrac12 \sum_j
-    (\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1)`, one value per example (summed over latent dims)."""
+    r"""KL of the diagonal Gaussian posterior to the prior N(0, I), one value per example (summed over latent dims).
+
+    :math:`\mathrm{KL}(\mathcal N(\mu, \mathrm{diag}\,\sigma^2) \,\|\, \mathcal N(0, I)) = \tfrac12 \sum_j
+    (\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1)`.
+
+    Parameters
+    ----------
+    mu, logvar : tf.Tensor or array_like, shape (N, d), float32
+        Posterior means and log-variances log σ².
+
+    Returns
+    -------
+    tf.Tensor, shape (N,)
+        KL in nats (≥ 0).
+
+    References
+    ----------
+    Kingma and Welling, ICLR 2014, Appendix B.
+
+    Examples
+    --------
+    >>> kl_divergence(tf.zeros((2, 3)), tf.zeros((2, 3))).numpy()   # q = p: no divergence
+    array([0., 0.], dtype=float32)
+    """
     return 0.5 * tf.reduce_sum(tf.square(mu) + tf.exp(logvar) - logvar - 1.0, axis=-1)
 
 
 def reparameterize(mu, logvar, eps):
-    r""":math:`z = \mu + \sigma \odot \varepsilon` with :math:`\sigma = \exp(\tfrac12 \log\sigma^2)`,
-    :math:`\varepsilon \sim \mathcal N(0, I)` drawn outside: z is a differentiable function of μ and log σ²."""
+    r""":math:`z = \mu + \sigma \odot \varepsilon` with :math:`\sigma = \exp(\tfrac12 \log\sigma^2)`.
+
+    :math:`\varepsilon \sim \mathcal N(0, I)` is drawn outside: z is a differentiable function of μ and log σ².
+
+    Parameters
+    ----------
+    mu, logvar : tf.Tensor, shape (..., d), float32
+        Posterior means and log-variances.
+    eps : tf.Tensor or ndarray, broadcastable to ``mu``, float32
+        Standard normal draws.
+
+    Returns
+    -------
+    tf.Tensor, same shape as ``mu`` (broadcast with ``eps``)
+        The codes z.
+
+    References
+    ----------
+    Kingma and Welling, ICLR 2014, Sec. 2.4.
+    """
     return mu + tf.exp(0.5 * logvar) * eps
 
 
 def log_likelihood(params, images, likelihood: str = "logistic"):
-    r""":math:`\log p_\theta(x \mid z) = \sum_{i=1}^{64} \log P(k_i \mid z)`, :math:`k_i = 16 x_i`: one value per
-    example, **summed** over the 64 pixels (nats).
+    r""":math:`\log p_\theta(x \mid z) = \sum_{i=1}^{64} \log P(k_i \mid z)`, :math:`k_i = 16 x_i`, per example.
 
-    Picks each pixel's observed level out of :func:`level_log_probs`; for the discretised logistic it evaluates
-    only the observed level's bin (:func:`_logistic_log_prob_of_level`, the same numbers, 8x less work: it matters
-    for the IWAE bound with k = 1000).
+    One value per example, **summed** over the 64 pixels (nats). Picks each pixel's observed level out of
+    :func:`level_log_probs`; for the discretised logistic it evaluates only the observed level's bin (the same
+    numbers, 8x less work: it matters for the IWAE bound with k = 1000).
+
+    Parameters
+    ----------
+    params : tf.Tensor or array_like, shape (N, 8, 8, c), float32
+        The decoder's output (``c`` = 2 for ``"logistic"``, 17 for ``"categorical"``, 1 for ``"binomial"``).
+    images : tf.Tensor or ndarray, shape (N, 8, 8), float
+        Images on the 17-level grid (rounded to the nearest level; not validated here).
+    likelihood : {"logistic", "categorical", "binomial"}
+        Which likelihood the parameters belong to.
+
+    Returns
+    -------
+    tf.Tensor, shape (N,), float32
+        log p(x | z) in nats (≤ 0).
+
+    Raises
+    ------
+    ValueError
+        If ``likelihood`` is unknown (``"logistic"`` is not checked).
     """
     levels = tf.cast(tf.round(16.0 * tf.cast(images, tf.float32)), tf.int32)  # (N, 8, 8) in 0 … 16
     if likelihood == "logistic":
@@ -248,14 +503,48 @@ def _logistic_log_prob_of_level(params, levels):
 
 
 def log_normal(z, mu, logvar):
-    r""":math:`\log \mathcal N(z; \mu, \mathrm{diag}\,\sigma^2)` summed over the last axis."""
+    r""":math:`\log \mathcal N(z; \mu, \mathrm{diag}\,\sigma^2)` summed over the last axis.
+
+    Parameters
+    ----------
+    z : tf.Tensor, shape (..., d), float32
+        Points.
+    mu, logvar : tf.Tensor or float, broadcastable to ``z``
+        Means and log-variances (0 and 0 for the standard normal prior).
+
+    Returns
+    -------
+    tf.Tensor, shape (...,)
+        Log-density in nats.
+
+    Examples
+    --------
+    >>> round(float(log_normal(tf.zeros((1,)), 0.0, 0.0)), 4)   # -½ log 2π
+    -0.9189
+    """
     return -0.5 * tf.reduce_sum(math.log(2 * math.pi) + logvar + tf.square(z - mu) / tf.exp(logvar), axis=-1)
 
 
 def elbo_terms(model: keras.Model, images, eps):
     r"""One-sample estimate of the two ELBO terms for each image: ``(log p(x|z), KL(q(z|x) || p(z)))``.
 
-    :math:`z = \mu + \sigma \odot \varepsilon` with the given noise ``eps`` (N, d); both results have shape (N,).
+    :math:`z = \mu + \sigma \odot \varepsilon` with the given noise ``eps``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : tf.Tensor or ndarray, shape (N, 8, 8), float32
+        Images on the 17-level grid (not validated here).
+    eps : tf.Tensor or ndarray, shape (N, d), float32
+        Standard normal draws (zeros give z = μ).
+
+    Returns
+    -------
+    log_px : tf.Tensor, shape (N,)
+        log p(x | z) in nats.
+    kl : tf.Tensor, shape (N,)
+        KL(q(z | x) || p(z)) in nats.
     """
     mu, logvar = encoder_of(model)(images)
     z = reparameterize(mu, logvar, eps)
@@ -264,11 +553,41 @@ def elbo_terms(model: keras.Model, images, eps):
 
 
 def elbo(model: keras.Model, images: np.ndarray, *, beta: float = 1.0, n_samples: int = 1, seed: int = 0) -> dict:
-    r"""ELBO of ``images`` in nats per image, with its two terms reported separately.
+    """ELBO of ``images`` in nats per image, with its two terms reported separately.
 
-    Returns ``{"reconstruction": E_q[log p(x|z)], "kl": KL(q||p), "elbo": reconstruction - kl,
-    "loss": -(reconstruction - beta * kl)}``, each averaged over the images; the reconstruction term is a
-    Monte-Carlo estimate with ``n_samples`` draws of ε per image (the KL is exact).
+    The reconstruction term is a Monte-Carlo estimate with ``n_samples`` draws of ε per image (the KL is exact).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    beta : float
+        Weight of the KL term in ``loss``, in [0, 1e6] (the ``elbo`` itself always uses 1).
+    n_samples : int
+        Draws of ε per image, in [1, 10000].
+    seed : int
+        Seed of ε.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"reconstruction": E_q[log p(x|z)], "kl": KL(q||p), "elbo": reconstruction - kl,
+        "loss": -(reconstruction - beta * kl)}``, each averaged over the images (nats per image).
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
+        Also if ``beta`` or ``n_samples`` is out of range (``TypeError`` if not a number/integer).
+
+    References
+    ----------
+    Kingma and Welling, ICLR 2014, eq. 3 and 10.
     """
     to_levels(images)  # validates shape, range and the 17-level grid
     beta = check_range(beta, "beta", 0.0, 1e6)
@@ -285,8 +604,25 @@ def elbo(model: keras.Model, images: np.ndarray, *, beta: float = 1.0, n_samples
 
 
 def mean_reduced_loss(model: keras.Model, images, eps):
-    """The common bug, for the lesson to measure: reconstruction *averaged* over pixels (as Keras' built-in
-    cross-entropy does) plus the KL *summed* over latent dims. Its gradient is that of β = 64, divided by 64."""
+    """The common bug, for the lesson to measure: reconstruction *averaged* over pixels plus the KL *summed*.
+
+    Keras' built-in cross-entropy averages over pixels; the KL is summed over latent dims. Its gradient is that of
+    β = 64, divided by 64.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : tf.Tensor or ndarray, shape (N, 8, 8), float32
+        Images on the 17-level grid.
+    eps : tf.Tensor or ndarray, shape (N, d), float32
+        Standard normal draws.
+
+    Returns
+    -------
+    tf.Tensor, shape (), float32
+        The batch-mean loss (nats per pixel + nats per image, on purpose).
+    """
     rec, kl = elbo_terms(model, images, eps)
     return tf.reduce_mean(-rec / _PIXELS + kl)
 
@@ -301,12 +637,54 @@ def train_vae(model: keras.Model, images: np.ndarray, *, steps: int, beta: float
 
     ``autoencoder=True`` trains the same network as a plain autoencoder: :math:`\varepsilon = 0` (so z = μ) and
     :math:`\beta = 0`. Uses :func:`course_lib.train.run_steps` (progress bar; Ctrl-C keeps the last weights).
-    With ``validation`` images, the ELBO on them (fixed ε) is recorded every ``validate_every`` steps.
-    ``reduction="mean"`` reproduces a common bug on purpose: the reconstruction term averaged over the 64 pixels
-    (as Keras' built-in losses do) next to the summed KL — the same as β·64, up to a scale Adam ignores.
 
-    Returns the history: ``step``, ``loss``, ``reconstruction``, ``kl``, ``elbo`` (training batches), and
-    ``val_step``, ``val_elbo`` when validating; plus ``seconds``.
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+        Trained in place.
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    steps : int
+        Training steps (≥ 0).
+    beta : float
+        KL weight in [0, 1e6] (Higgins et al. 2017; 1 is the ELBO).
+    autoencoder : bool
+        Train as a plain autoencoder (ignores ``beta``).
+    batch_size : int
+        Images per step, drawn with replacement (≥ 1).
+    lr : float
+        Adam learning rate (> 0).
+    seed : int
+        Seed of the minibatches and ε.
+    validation : ndarray, shape (M, 8, 8), optional
+        Images whose ELBO (fixed ε) is recorded every ``validate_every`` steps (and after the last).
+    validate_every : int
+        Steps between validations (0 = never).
+    reduction : {"sum", "mean"}
+        ``"mean"`` reproduces a common bug on purpose: the reconstruction term averaged over the 64 pixels
+        (as Keras' built-in losses do) next to the summed KL — the same as β·64, up to a scale Adam ignores.
+    desc : str, optional
+        Label of the progress bar.
+
+    Returns
+    -------
+    dict
+        The history: ``step``, ``loss``, ``reconstruction``, ``kl``, ``elbo`` (training batches, nats per
+        image), and ``val_step``, ``val_elbo`` when validating; plus ``seconds`` (wall time).
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
+        Also if a setting is out of range (``TypeError`` if it is not a number/integer).
+
+    References
+    ----------
+    Kingma and Welling, ICLR 2014; I. Higgins et al., "β-VAE", ICLR 2017.
     """
     from .train import run_steps
 
@@ -352,14 +730,59 @@ def train_vae(model: keras.Model, images: np.ndarray, *, steps: int, beta: float
 
 
 def encode(model: keras.Model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior parameters ``(mu, logvar)`` of q(z | x), each (N, d)."""
+    """Posterior parameters ``(mu, logvar)`` of q(z | x), each (N, d).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1].
+
+    Returns
+    -------
+    mu : ndarray, shape (N, d), float32
+    logvar : ndarray, shape (N, d), float32
+        log σ².
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float numpy array.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, or leaves [0, 1] / holds NaN/inf.
+    """
     mu, logvar = encoder_of(model)(_check_images(images), training=False)
     return np.asarray(mu), np.asarray(logvar)
 
 
 def decode(model: keras.Model, z: np.ndarray, *, mean: bool = True, seed: int = 0) -> np.ndarray:
-    r"""Images (N, 8, 8) from codes z (N, d): the mean :math:`\mathbb E[x \mid z] = \sum_k \frac{k}{16} P(k \mid z)`
-    per pixel (``mean=True``, what the figures show) or one draw of every pixel from p(x | z) (``mean=False``)."""
+    r"""Images (N, 8, 8) from codes z (N, d): the mean of p(x | z) per pixel, or one draw.
+
+    ``mean=True``: :math:`\mathbb E[x \mid z] = \sum_k \frac{k}{16} P(k \mid z)` per pixel (what the figures show);
+    ``mean=False``: one draw of every pixel from p(x | z).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    z : array_like, shape (N, d), float
+        Codes.
+    mean : bool
+        Return the mean rather than a draw.
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    ndarray, shape (N, 8, 8), float32
+        Values in [0, 1] (multiples of 1/16 for a draw).
+
+    Raises
+    ------
+    ValueError
+        If ``z`` is not (N, d) with the model's d.
+    """
     z = np.asarray(z, dtype=np.float32)
     if z.ndim != 2 or z.shape[1] != latent_dim_of(model):
         raise ValueError(f"z must have shape (N, {latent_dim_of(model)}); got {z.shape}")
@@ -374,18 +797,86 @@ def decode(model: keras.Model, z: np.ndarray, *, mean: bool = True, seed: int = 
 
 
 def reconstruct(model: keras.Model, images: np.ndarray, *, mean: bool = True) -> np.ndarray:
-    """Decode the posterior means: x → μ(x) → E[x | z = μ]."""
+    """Decode the posterior means: x → μ(x) → E[x | z = μ].
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1].
+    mean : bool
+        Decode the mean (True) or one draw.
+
+    Returns
+    -------
+    ndarray, shape (N, 8, 8), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`encode`.
+    """
     return decode(model, encode(model, images)[0], mean=mean)
 
 
 def prior_codes(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
-    """``n`` codes from the prior N(0, I), shape (n, latent_dim), float32; same seed, same codes."""
+    """``n`` codes from the prior N(0, I), shape (n, latent_dim), float32; same seed, same codes.
+
+    Parameters
+    ----------
+    n : int
+        Number of codes (≥ 1).
+    latent_dim : int
+        Size d (≥ 1).
+    seed : int
+        Seed (≥ 0).
+
+    Returns
+    -------
+    ndarray, shape (n, latent_dim), float32
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an integer.
+    ValueError
+        If ``n`` or ``latent_dim`` < 1 or ``seed`` < 0.
+
+    Examples
+    --------
+    >>> prior_codes(2, 3).shape
+    (2, 3)
+    """
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     return rng.standard_normal((check_int(n, "n", 1), check_int(latent_dim, "latent_dim", 1))).astype(np.float32)
 
 
 def sample(model: keras.Model, n: int = 64, *, seed: int = 0, mean: bool = True) -> np.ndarray:
-    """Generate ``n`` new images: z ~ N(0, I), then :func:`decode`."""
+    """Generate ``n`` new images: z ~ N(0, I), then :func:`decode`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    n : int
+        Number of images (≥ 1).
+    seed : int
+        Seed of the codes (and of the draw when ``mean=False``).
+    mean : bool
+        Decode the mean of p(x | z) rather than a draw.
+
+    Returns
+    -------
+    ndarray, shape (n, 8, 8), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`prior_codes`.
+    """
     return decode(model, prior_codes(n, latent_dim_of(model), seed), mean=mean, seed=seed)
 
 
@@ -396,6 +887,35 @@ def kl_monte_carlo(mu: np.ndarray, logvar: np.ndarray, *, n_samples: int = 10_00
     r"""Monte-Carlo estimate of the mean KL over the rows of ``mu``/``logvar``, and its standard error.
 
     :math:`\mathrm{KL} = \mathbb E_{z \sim q}[\log q(z) - \log p(z)]`, averaged over ``n_samples`` draws per row.
+
+    Parameters
+    ----------
+    mu, logvar : array_like, shape (N, d), float
+        Posterior means and log-variances.
+    n_samples : int
+        Draws per row (≥ 2).
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    mean : float
+        Estimated KL in nats (mean over the rows).
+    se : float
+        Its standard error over the draws.
+
+    Raises
+    ------
+    TypeError
+        If ``n_samples`` is not an integer.
+    ValueError
+        If the shapes differ or are not 2-D, or ``n_samples`` < 2.
+
+    Examples
+    --------
+    >>> mean, se = kl_monte_carlo(np.ones((1, 2)), np.zeros((1, 2)), n_samples=20_000)
+    >>> bool(abs(mean - 1.0) < 3 * se + 0.01)   # exact value: ½ (1 + 1) = 1 nat
+    True
     """
     mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
     if mu.shape != logvar.shape or mu.ndim != 2:
@@ -410,12 +930,41 @@ def kl_monte_carlo(mu: np.ndarray, logvar: np.ndarray, *, n_samples: int = 10_00
 
 
 def iwae_bound(model: keras.Model, images: np.ndarray, *, k: int = 100, seed: int = 0) -> np.ndarray:
-    r"""Importance-weighted bound (Burda, Grosse & Salakhutdinov, ICLR 2016) per image, in nats:
+    r"""Importance-weighted bound (Burda, Grosse & Salakhutdinov, ICLR 2016) per image, in nats.
 
     .. math:: \mathcal L_k(x) = \log \frac1k \sum_{i=1}^k \frac{p_\theta(x \mid z_i)\, p(z_i)}{q_\phi(z_i \mid x)},
               \quad z_i \sim q_\phi(z \mid x);\qquad \mathcal L_1 \le \mathcal L_k \le \log p_\theta(x).
 
     ``k = 1`` is a one-sample ELBO; it tightens towards :math:`\log p(x)` as k grows.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    k : int
+        Importance samples per image, in [1, 100000].
+    seed : int
+        Seed of the samples.
+
+    Returns
+    -------
+    ndarray, shape (N,), float64
+        The bound per image in nats (≤ 0).
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
+        Also if ``k`` is out of range (``TypeError`` if not an integer).
+
+    References
+    ----------
+    Y. Burda, R. Grosse and R. Salakhutdinov, "Importance weighted autoencoders", ICLR 2016.
     """
     to_levels(images)
     k = check_int(k, "k", 1, 100_000)
@@ -436,15 +985,60 @@ def iwae_bound(model: keras.Model, images: np.ndarray, *, k: int = 100, seed: in
 
 
 def kl_per_dimension(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Mean KL of each latent dimension over ``images`` (nats), shape (d,): a collapsed unit has KL ≈ 0."""
+    """Mean KL of each latent dimension over ``images`` (nats), shape (d,): a collapsed unit has KL ≈ 0.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (d,), float32
+        KL in nats per dimension (≥ 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`encode`.
+    """
     mu, logvar = encode(model, images)
     return 0.5 * np.mean(mu**2 + np.exp(logvar) - logvar - 1.0, axis=0)
 
 
 def active_units(model: keras.Model, images: np.ndarray, *, threshold: float = 0.01) -> tuple[int, np.ndarray]:
-    r"""Active units (Burda et al. 2016): dims u with :math:`\mathrm{Var}_x(\mathbb E_q[z_u]) > 0.01`.
+    r"""Active units (Burda et al. 2016): dims u with :math:`\mathrm{Var}_x(\mathbb E_q[z_u]) >` ``threshold``.
 
-    Returns ``(count, variances)``; a unit whose posterior mean ignores the input is collapsed onto the prior.
+    A unit whose posterior mean ignores the input is collapsed onto the prior.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1].
+    threshold : float
+        Variance threshold (> 0; 0.01 in the paper).
+
+    Returns
+    -------
+    count : int
+        Number of active units.
+    variances : ndarray, shape (d,), float32
+        Variance over the images of each posterior mean.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float array or ``threshold`` not a number.
+    ValueError
+        If ``images`` is not (N, 8, 8) in [0, 1] or ``threshold`` ≤ 0.
+
+    References
+    ----------
+    Burda, Grosse and Salakhutdinov, ICLR 2016, Sec. 5.2.
     """
     threshold = check_positive(threshold, "threshold")
     variances = encode(model, images)[0].var(axis=0)
@@ -452,7 +1046,18 @@ def active_units(model: keras.Model, images: np.ndarray, *, threshold: float = 0
 
 
 def uniform_nats() -> float:
-    """−log-likelihood of guessing every pixel uniformly among the 17 levels: 64 ln 17 ≈ 181.3 nats per image."""
+    """−log-likelihood of guessing every pixel uniformly among the 17 levels: 64 ln 17 ≈ 181.3 nats per image.
+
+    Returns
+    -------
+    float
+        Nats per image.
+
+    Examples
+    --------
+    >>> round(uniform_nats(), 1)
+    181.3
+    """
     return _PIXELS * math.log(LEVELS)
 
 
@@ -460,6 +1065,21 @@ def pixel_histogram_nats(train_images: np.ndarray, test_images: np.ndarray) -> f
     """Mean test log-likelihood (nats/image) of independent pixels, each with its training histogram (add-one).
 
     The simplest model that knows anything about digits: a baseline every VAE must beat.
+
+    Parameters
+    ----------
+    train_images, test_images : ndarray, shape (N, 8, 8) and (M, 8, 8), float
+        Images in [0, 1] on the 17-level grid.
+
+    Returns
+    -------
+    float
+        Mean log-likelihood of the test images in nats per image (≤ 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`to_levels`, for either set.
     """
     train, test = to_levels(train_images, "train_images"), to_levels(test_images, "test_images")
     counts = np.stack([(train == k).sum(0) for k in range(LEVELS)], axis=-1) + 1.0  # (8, 8, 17)
@@ -468,12 +1088,49 @@ def pixel_histogram_nats(train_images: np.ndarray, test_images: np.ndarray) -> f
 
 
 def bits_per_dim(nats_per_image: float) -> float:
-    """Convert a log-likelihood in nats per 8x8 image to bits per pixel."""
+    """Convert a log-likelihood in nats per 8x8 image to bits per pixel.
+
+    Parameters
+    ----------
+    nats_per_image : float
+        Log-likelihood (or its negative) in nats per image.
+
+    Returns
+    -------
+    float
+        ``nats / (64 ln 2)``, same sign.
+
+    Examples
+    --------
+    >>> round(bits_per_dim(uniform_nats()), 3)   # log2 17
+    4.087
+    """
     return float(nats_per_image) / (_PIXELS * math.log(2))
 
 
 def reconstruction_at_mean(model: keras.Model, images: np.ndarray) -> float:
-    """Mean log p(x | z = μ(x)) in nats per image: how well the *deterministic* code reconstructs (AE and VAE alike)."""
+    """Mean log p(x | z = μ(x)) in nats per image: how well the *deterministic* code reconstructs (AE and VAE alike).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+
+    Returns
+    -------
+    float
+        Nats per image (≤ 0).
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
+    """
     to_levels(images)
     x = tf.constant(images, tf.float32)
     params = decoder_of(model)(encoder_of(model)(x, training=False)[0], training=False)
@@ -482,9 +1139,39 @@ def reconstruction_at_mean(model: keras.Model, images: np.ndarray) -> float:
 
 def evaluate(model: keras.Model, images: np.ndarray, *, k: int = 100, n_samples: int = 10, seed: int = 0,
              autoencoder: bool = False) -> dict:
-    """Test-set numbers in nats per image: ELBO and its terms (``n_samples`` ε per image), the IWAE bound with
-    ``k`` samples, log p(x | z = μ), and the active units. An autoencoder has no q(z|x), so for it only
-    log p(x | z = μ) is reported."""
+    """Test-set numbers in nats per image: ELBO and its terms, the IWAE bound, log p(x | z = μ), active units.
+
+    An autoencoder has no q(z|x), so for it only log p(x | z = μ) is reported.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    k : int
+        Importance samples of the IWAE bound.
+    n_samples : int
+        Draws of ε per image for the ELBO.
+    seed : int
+        Seed of the draws.
+    autoencoder : bool
+        The model is a plain autoencoder.
+
+    Returns
+    -------
+    dict
+        ``reconstruction_at_mu``, ``latent_dim``; for a VAE also ``elbo``, ``reconstruction``, ``kl``,
+        ``iwae_<k>`` (nats per image) and ``active_units``.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
+    """
     out = {"reconstruction_at_mu": reconstruction_at_mean(model, images), "latent_dim": latent_dim_of(model)}
     if autoencoder:
         return out
@@ -499,6 +1186,28 @@ def gaussian_fit_codes(model: keras.Model, images: np.ndarray, n: int, *, seed: 
     """``n`` codes from a Gaussian fitted (mean and full covariance) to the posterior means of ``images``.
 
     The fair way to sample an autoencoder's latent space: its codes need not be near N(0, I) at all.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_vae` model (or one loaded with :func:`load_vae`).
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] (N ≥ 2).
+    n : int
+        Number of codes (≥ 1).
+    seed : int
+        Seed (≥ 0).
+
+    Returns
+    -------
+    ndarray, shape (n, d), float32
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float array or ``n``/``seed`` not an integer.
+    ValueError
+        If ``images`` is not (N, 8, 8) in [0, 1], ``n`` < 1 or ``seed`` < 0.
     """
     mu = encode(model, images)[0].astype(np.float64)
     rng = np.random.default_rng(check_int(seed, "seed", 0))
@@ -510,12 +1219,40 @@ def gaussian_fit_codes(model: keras.Model, images: np.ndarray, n: int, *, seed: 
 
 def beta_table(models: dict, images: np.ndarray, *, n_samples: int = 10, seed: int = 0,
                classifier=None, n_generated: int = 0) -> dict:
-    """For every β of ``models`` (β → model): the test ELBO (with β = 1), its terms, the KL of each latent unit,
-    and the active units; with ``n_generated > 0`` also the classifier's confident share and digits present
-    (:func:`score_samples`) of that many prior samples.
+    """For every β of ``models``: test ELBO (β = 1), its terms, the KL of each latent unit and the active units.
 
-    Returns ``{beta: row}``; :func:`course_lib.vae_viz.beta_view` and :func:`course_lib.vae_viz.beta_explorer` read
-    it instead of recomputing.
+    With ``n_generated > 0`` also the classifier's confident share and digits present (:func:`score_samples`) of
+    that many prior samples. :func:`beta_view` and :func:`beta_explorer` read the table instead of recomputing.
+
+    Parameters
+    ----------
+    models : dict of float to keras.Model
+        β → model trained with it.
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    n_samples : int
+        Draws of ε per image for the ELBO.
+    seed : int
+        Seed of the draws and samples.
+    classifier : keras.Model, optional
+        For the sample scores (default: the shipped ``digit-classifier``).
+    n_generated : int
+        Prior samples to score (0 = none).
+
+    Returns
+    -------
+    dict of float to dict
+        ``{beta: row}``; a row has ``beta``, ``elbo``, ``reconstruction``, ``kl`` (nats per image),
+        ``active_units``, ``latent_dim``, ``mean_variances`` and ``kl_per_dim`` (ndarray (d,)), and
+        ``samples_*`` scores when ``n_generated > 0``.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
     """
     table = {}
     for beta, model in sorted(models.items()):
@@ -534,10 +1271,33 @@ def score_samples(images: np.ndarray, reference: np.ndarray | None, *, classifie
                   subset_size: int = 500, seed: int = 0) -> dict:
     """Score generated 8x8 images with the course's digit classifier (``digit-classifier``, lesson 01's metric).
 
-    Returns ``confident_share`` (share of images the classifier gives ≥ 0.9 to one class), ``classes_present``
-    (digits predicted for ≥ 5 % of the images), ``class_shares``, and ``kid``/``kid_std`` (Kernel Inception
-    Distance to ``reference`` in the classifier's feature space; lower is closer, ~0 for real vs real; left out
-    when ``reference`` is None).
+    Parameters
+    ----------
+    images : ndarray, shape (N, 8, 8), float
+        Generated images in [0, 1].
+    reference : ndarray, shape (M, 8, 8), float, or None
+        Real images for KID; ``None`` reports the class coverage only (cheaper).
+    classifier : keras.Model, optional
+        Defaults to the shipped ``digit-classifier``.
+    n_subsets, subset_size : int
+        KID subsets (:func:`course_lib.metrics.kid`).
+    seed : int
+        Seed of the KID subsets.
+
+    Returns
+    -------
+    dict
+        ``confident_share`` (share of images the classifier gives ≥ 0.9 to one class), ``classes_present``
+        (digits predicted for ≥ 5 % of the images), ``class_shares``, and ``kid``/``kid_std`` (Kernel Inception
+        Distance to ``reference`` in the classifier's feature space; lower is closer, ~0 for real vs real; left out
+        when ``reference`` is None).
+
+    Raises
+    ------
+    TypeError
+        If a batch is not a float numpy array.
+    ValueError
+        If a batch is not (N, 8, 8) in [0, 1] with N ≥ 1, or a KID setting is out of range.
     """
     from .classifier import features, load_digit_classifier
     from .metrics import class_coverage, kid, softmax
@@ -585,9 +1345,33 @@ def _datasets(kind: str) -> tuple[np.ndarray, np.ndarray]:
 def pretrain(name: str, *, steps: int | None = None, seed: int = 0, save: bool = True):
     """Train shipped model ``name`` (see :data:`SHIPPED`), measure it on its test set and save the checkpoint.
 
-    Returns ``(model, history, quality)``. Quality holds the test ELBO and its terms, the IWAE bound (k = 1000),
-    log p(x | z = μ) (all in nats per image), the active units, and the architecture that :func:`load_vae`
-    rebuilds. The glyph model is also measured on the held-out handwritten digits (the transfer target).
+    Quality holds the test ELBO and its terms, the IWAE bound (k = 1000), log p(x | z = μ) (all in nats per
+    image), the active units, and the architecture that :func:`load_vae` rebuilds. The glyph model is also
+    measured on the held-out handwritten digits (the transfer target).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SHIPPED`.
+    steps : int, optional
+        Training steps (default: the recipe's).
+    seed : int
+        Seed of the weights and minibatches.
+    save : bool
+        Save the checkpoint.
+
+    Returns
+    -------
+    model : keras.Model
+    history : dict
+        :func:`train_vae`'s history.
+    quality : dict
+        The measured numbers and the recipe.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`SHIPPED`.
     """
     from .checkpoints import save_checkpoint
     from .data import digits
@@ -614,7 +1398,24 @@ def pretrain(name: str, *, steps: int | None = None, seed: int = 0, save: bool =
 
 
 def load_vae(name: str) -> keras.Model:
-    """A fresh copy of shipped model ``name`` (safe to train further), built with its recorded architecture."""
+    """A fresh copy of shipped model ``name`` (safe to train further), built with its recorded architecture.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SHIPPED`.
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`SHIPPED`.
+    course_lib.checkpoints.CheckpointError
+        If the checkpoint is missing, corrupt or does not fit.
+    """
     from .checkpoints import load_checkpoint, manifest
 
     if name not in SHIPPED:

@@ -29,11 +29,39 @@ def _tile(tiles: np.ndarray, n: int) -> np.ndarray:
 
 def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, z1: float = 0.0, z2: float = 0.0,
                     *, extent: float = 3.0, n_grid: int = 8, mu: np.ndarray | None = None):
-    """A 2-D latent space: posterior means μ(x) of ``images`` coloured by label with the point (z1, z2), the
-    image decoded at that point, and the decoded means on a grid over [-extent, extent]².
+    """A 2-D latent space: posterior means coloured by label, the image decoded at (z1, z2), and a decoded grid.
 
-    The point and the whole grid are decoded in **one** batched decoder call; pass ``mu`` (the posterior means
-    of ``images``, from :func:`course_lib.vae.encode`) to skip the encoder too, as :func:`latent_explorer` does.
+    The posterior means μ(x) of ``images`` are coloured by label with the point (z1, z2); the decoded means cover a
+    grid over [-extent, extent]². The point and the whole grid are decoded in **one** batched decoder call; pass
+    ``mu`` to skip the encoder too, as :func:`latent_explorer` does.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`~course_lib.vae.build_vae` model with a 2-D latent space.
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1].
+    labels : array_like, shape (N,), int
+        Digits 0-9 (colours).
+    z1, z2 : float
+        The point to decode, each in [-10, 10].
+    extent : float
+        Half-width of the grid and of the axes.
+    n_grid : int
+        Grid side, in [2, 40] (8 by default).
+    mu : ndarray, shape (N, 2), optional
+        Posterior means of ``images`` (from :func:`~course_lib.vae.encode`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``z1``/``z2`` is not a number or ``n_grid`` not an integer.
+    ValueError
+        If the model's latent space is not 2-D, or a setting is out of range.
     """
     import matplotlib.pyplot as plt
 
@@ -60,7 +88,26 @@ def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, 
 
 
 def latent_explorer(model: keras.Model, images: np.ndarray, labels: np.ndarray):
-    """Two latent sliders → :func:`latent_map_view`: move through the 2-D latent space and decode live."""
+    """Two latent sliders → :func:`latent_map_view`: move through the 2-D latent space and decode live.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`~course_lib.vae.build_vae` model with a 2-D latent space.
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] (encoded once).
+    labels : array_like, shape (N,), int
+        Digits 0-9.
+
+    Returns
+    -------
+    ipywidgets.VBox
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`~course_lib.vae.encode` and :func:`latent_map_view`.
+    """
     import ipywidgets as widgets
 
     from .widgets import explore
@@ -72,7 +119,28 @@ def latent_explorer(model: keras.Model, images: np.ndarray, labels: np.ndarray):
 
 
 def interpolation_view(model: keras.Model, image_a: np.ndarray, image_b: np.ndarray, n_steps: int = 9):
-    """Top: decode the straight line between μ(a) and μ(b) in latent space. Bottom: blend the pixels instead."""
+    """Top: decode the straight line between μ(a) and μ(b) in latent space. Bottom: blend the pixels instead.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`~course_lib.vae.build_vae` model (or one loaded with :func:`~course_lib.vae.load_vae`).
+    image_a, image_b : ndarray, shape (8, 8), float
+        The two end images in [0, 1].
+    n_steps : int
+        Images along each line (≥ 2).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If an image is not a float array or ``n_steps`` not an integer.
+    ValueError
+        If an image is not 8x8 in [0, 1] or ``n_steps`` < 2.
+    """
     from .viz import show_images
 
     pair = _check_images(np.stack([image_a, image_b]), "image_a and image_b")
@@ -86,9 +154,36 @@ def interpolation_view(model: keras.Model, image_a: np.ndarray, image_b: np.ndar
 
 
 def beta_view(models: dict, images: np.ndarray, beta: float, *, n: int = 8, seed: int = 0, table: dict | None = None):
-    """For the model trained with ``beta`` (``models`` maps β → model): test images, their reconstructions and
-    samples from the prior (decoded in one call), with the test ELBO, its terms and the active units in the title
-    (from ``table``, see :func:`course_lib.vae.beta_table`, or computed here)."""
+    """Test images, their reconstructions and prior samples of the model trained with ``beta``.
+
+    The test ELBO, its terms and the active units are in the title (from ``table``, see
+    :func:`~course_lib.vae.beta_table`, or
+    computed here).
+
+    Parameters
+    ----------
+    models : dict of float to keras.Model
+        β → model.
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    beta : float
+        A key of ``models``.
+    n : int
+        Images per row, in [1, 32].
+    seed : int
+        Seed of the prior samples.
+    table : dict, optional
+        :func:`~course_lib.vae.beta_table`'s result.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` is not a key of ``models`` or ``n`` is out of range (``TypeError`` if not an integer).
+    """
     from .viz import show_images
 
     if beta not in models:
@@ -105,7 +200,29 @@ def beta_view(models: dict, images: np.ndarray, beta: float, *, n: int = 8, seed
 
 
 def beta_explorer(models: dict, images: np.ndarray, table: dict | None = None):
-    """A slider over the trained β values → :func:`beta_view` (the table is computed once, not per redraw)."""
+    """A slider over the trained β values → :func:`beta_view` (the table is computed once, not per redraw).
+
+    Parameters
+    ----------
+    models : dict of float to keras.Model
+        β → model.
+    images : ndarray, shape (N, 8, 8), float
+        Images in [0, 1] on the 17 grey levels k/16 (sklearn digits format).
+    table : dict, optional
+        :func:`~course_lib.vae.beta_table`'s result (computed here if missing).
+
+    Returns
+    -------
+    ipywidgets.VBox
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a numpy array or not float.
+    ValueError
+        If ``images`` is not (N, 8, 8) with N ≥ 1, leaves [0, 1], holds NaN/inf, or (where the likelihood needs
+        it) a value is not a multiple of 1/16.
+    """
     import ipywidgets as widgets
 
     from .widgets import explore
