@@ -109,6 +109,36 @@ def build_denoiser(depth: int = 12, width: int = 64, seed: int = 0, residual: bo
 
     ``clean = noisy - shuffle(convs(concat(unshuffle(noisy), σ map)))``; with ``residual=False``
     the network outputs the clean image itself, ``clean = shuffle(convs(...))``.
+
+    Parameters
+    ----------
+    depth : int
+        Number of 3x3 convolutions, in [2, 64].
+    width : int
+        Filters per hidden convolution, in [1, 512].
+    seed : int
+        Seed of the initial weights.
+    residual : bool
+        Predict the noise and subtract it (DnCNN's residual learning) rather than the clean image.
+
+    Returns
+    -------
+    keras.Model
+        Inputs ``noisy`` (N, H, W, 1) float32 on the 0-1 scale plus noise, ``sigma`` (N, 1) on the 0-1 scale;
+        output the clean estimate (N, H, W, 1).
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer.
+    ValueError
+        If a size is outside its range.
+
+    References
+    ----------
+    K. Zhang, W. Zuo and L. Zhang, "FFDNet: toward a fast and flexible solution for CNN-based image denoising",
+    IEEE Trans. Image Processing 27(9):4608-4622, 2018; K. Zhang et al., "Beyond a Gaussian denoiser: residual
+    learning of deep CNN for image denoising" (DnCNN), IEEE Trans. Image Processing 26(7):3142-3155, 2017.
     """
     import keras
     from keras import layers
@@ -132,6 +162,35 @@ def build_inpainter(width: int = 48, seed: int = 0, prior: float = 2.0):
     outputs three logits per pixel; ``out = Σ_k softmax(logits)_k · fill_k``.  Outside the holes all
     fills equal the known pixels, so they are kept.  It starts with the logits (0, 0, ``prior``): with
     ``prior=2`` it trusts biharmonic most, softmax(0, 0, 2) = (0.11, 0.11, 0.79); ``prior=0`` is the plain mean.
+
+    Parameters
+    ----------
+    width : int
+        Filters per hidden convolution, in [1, 512].
+    seed : int
+        Seed of the initial weights.
+    prior : float
+        Initial logit of the biharmonic fill, in [-20, 20].
+
+    Returns
+    -------
+    keras.Model
+        Inputs ``fills`` (N, H, W, 3) in [0, 1] and ``mask`` (N, H, W, 1) float (1 = missing); output the
+        inpainted image (N, H, W, 1).
+
+    Raises
+    ------
+    TypeError
+        If ``width`` is not an integer or ``prior`` not a number.
+    ValueError
+        If ``width`` or ``prior`` is outside its range.
+
+    References
+    ----------
+    A. Telea, "An image inpainting technique based on the fast marching method", J. Graphics Tools 9(1), 2004;
+    M. Bertalmio, A. L. Bertozzi and G. Sapiro, "Navier-Stokes, fluid dynamics, and image and video inpainting",
+    CVPR 2001; S. B. Damelin and N. S. Hoang, "On surface completion and image inpainting by biharmonic
+    functions", Int. J. Math. Math. Sci., 2018 (``skimage.restoration.inpaint_biharmonic``).
     """
     import keras
     from keras import layers, ops
@@ -156,6 +215,32 @@ def build_upscaler(depth: int = 6, width: int = 48, seed: int = 0):
     """ESPCN-style ×2 upscaler: inputs ``low (N, h, w, 1)`` and ``bicubic (N, 2h, 2w, 1)``.
 
     ``high = bicubic + shuffle(convs(low))``.
+
+    Parameters
+    ----------
+    depth : int
+        Number of 3x3 convolutions, in [2, 64].
+    width : int
+        Filters per hidden convolution, in [1, 512].
+    seed : int
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+        Inputs ``low`` (N, h, w, 1) in [0, 1] and its bicubic enlargement (N, 2h, 2w, 1); output (N, 2h, 2w, 1).
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer.
+    ValueError
+        If a size is outside its range.
+
+    References
+    ----------
+    W. Shi et al., "Real-time single image and video super-resolution using an efficient sub-pixel convolutional
+    neural network", CVPR 2016.
     """
     import keras
     from keras import layers
@@ -170,8 +255,29 @@ def build_upscaler(depth: int = 6, width: int = 48, seed: int = 0):
 
 
 def receptive_field(n_convs: int, kernel: int = 3, downsample: int = 1) -> int:
-    """Receptive field (pixels) of ``n_convs`` stacked ``kernel×kernel`` convolutions on a grid
-    ``downsample`` times coarser than the image: ``downsample · (n_convs·(kernel-1) + 1)``."""
+    """Receptive field (pixels) of ``n_convs`` stacked ``kernel×kernel`` convolutions on a coarser grid.
+
+    The grid is ``downsample`` times coarser than the image: ``downsample · (n_convs·(kernel-1) + 1)``.
+
+    Parameters
+    ----------
+    n_convs : int
+        Number of stride-1 convolutions (≥ 0).
+    kernel : int
+        Kernel side (odd, ≥ 1).
+    downsample : int
+        Image pixels per grid cell (2 after a pixel-unshuffle).
+
+    Returns
+    -------
+    int
+        Side of the receptive field in image pixels.
+
+    Examples
+    --------
+    >>> receptive_field(15, downsample=2)   # the shipped denoiser
+    62
+    """
     return downsample * (n_convs * (kernel - 1) + 1)
 
 
@@ -189,10 +295,20 @@ def model_reach(model) -> int | None:
     """How many input pixels on each side of an output pixel can change it: the radius of the receptive field.
 
     Sums ``dilation · (kernel - 1) / 2`` over the stride-1, ``"same"``-padded convolutions; after a
-    :class:`PixelUnshuffle` (the denoiser and the inpainter run at half resolution) a half-resolution pixel
+    ``PixelUnshuffle`` (the denoiser and the inpainter run at half resolution) a half-resolution pixel
     is a 2x2 block, so the reach is ``2 · sum + 1`` full-resolution pixels.  For the shipped models:
     denoiser 15 convolutions → 31 px, inpainter 8 dilated convolutions (1, 2, 4, 8, 4, 2, 1, 1) → 47 px,
-    upscaler 6 convolutions → 6 low-resolution px.  ``None`` for a layer it does not know (then nothing is tiled).
+    upscaler 6 convolutions → 6 low-resolution px.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A fully convolutional model built from the layers of this module.
+
+    Returns
+    -------
+    int or None
+        The reach in input pixels; ``None`` for a layer it does not know (then nothing is tiled).
     """
     factor, total = 1, 0
     for layer in model.layers:
@@ -256,7 +372,31 @@ def denoise_batch(model, noisy: np.ndarray, sigma, *, tile: int | None = None) -
 
     Large inputs run in overlapping tiles of ``tile`` pixels (default :data:`TILE`) with a margin of the model's
     receptive-field radius (:func:`model_reach`, 31 px for the shipped denoiser), so memory stays bounded and
-    the result equals the untiled one.  ``noisy`` must be on the 0-1 scale (plus noise of std ``sigma``).
+    the result equals the untiled one.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_denoiser` model.
+    noisy : ndarray, shape (N, H, W), float
+        Noisy images on the 0-1 scale plus noise of std ``sigma`` (not clipped).
+    sigma : float or array_like, shape (N,)
+        Noise standard deviation(s) ≥ 0 on the 0-1 scale.
+    tile : int, optional
+        Tile side in pixels (default :data:`TILE`); does not change the result.
+
+    Returns
+    -------
+    ndarray, shape (N, H, W), float32
+        The estimates (not clipped).
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float numpy array.
+    ValueError
+        If ``noisy`` is not (N, H, W) or holds NaN/inf or values more than 0.5 + 10 σ outside [0, 1], or ``sigma``
+        is not one finite value ≥ 0 or one per image.
     """
     noisy = check_batch(noisy, "noisy", value_range=None)
     sigma = np.asarray(sigma, np.float32)
@@ -282,7 +422,42 @@ def _opencv_fill(image: np.ndarray, mask: np.ndarray, flag: int, radius: int = 3
 
 
 def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
-    """OpenCV's Telea inpainting (``cv2.INPAINT_TELEA``) of a float image; True in ``mask`` = missing."""
+    """OpenCV's Telea inpainting (``cv2.INPAINT_TELEA``) of a float image; True in ``mask`` = missing.
+
+    The image is rounded to 8 bits for OpenCV; the known pixels are returned unchanged.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Image in [0, 1] (values under the mask are ignored).
+    mask : ndarray, shape (H, W), bool
+        True where a pixel is missing.
+    radius : int
+        Neighbourhood radius in pixels.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array or ``mask`` not a bool array.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or ``mask`` has another shape.
+
+    References
+    ----------
+    A. Telea, "An image inpainting technique based on the fast marching method", J. Graphics Tools 9(1), 2004.
+
+    Examples
+    --------
+    >>> mask = np.zeros((8, 8), bool); mask[3:5, 3:5] = True
+    >>> filled = telea(np.where(mask, 0.0, 0.5).astype(np.float32), mask)
+    >>> bool(np.allclose(filled, 0.5, atol=1 / 255))
+    True
+    """
     import cv2
 
     image = check_image(image, ndim=(2,), min_size=1)
@@ -291,8 +466,36 @@ def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
 
 
 def classical_fills(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``(H, W, 3)``: the Telea, Navier–Stokes (OpenCV) and biharmonic (scikit-image) fills of the
-    pixels where ``mask`` is True; the known pixels are kept in all three."""
+    """``(H, W, 3)``: the Telea, Navier–Stokes (OpenCV) and biharmonic (scikit-image) fills of the masked pixels.
+
+    The known pixels are kept in all three.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Image in [0, 1] (values under the mask are ignored).
+    mask : ndarray, shape (H, W), bool
+        True where a pixel is missing.
+
+    Returns
+    -------
+    ndarray, shape (H, W, 3), float32
+        The fills in the order of :data:`FILLS`, values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array or ``mask`` not a bool array.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or ``mask`` has another shape.
+
+    References
+    ----------
+    A. Telea, "An image inpainting technique based on the fast marching method", J. Graphics Tools 9(1), 2004;
+    M. Bertalmio, A. L. Bertozzi and G. Sapiro, "Navier-Stokes, fluid dynamics, and image and video inpainting",
+    CVPR 2001; S. B. Damelin and N. S. Hoang, "On surface completion and image inpainting by biharmonic
+    functions", Int. J. Math. Math. Sci., 2018 (``skimage.restoration.inpaint_biharmonic``).
+    """
     import cv2
     from skimage.restoration import inpaint_biharmonic
 
@@ -318,6 +521,29 @@ def inpaint_batch(model, images: np.ndarray, masks: np.ndarray, *, tile: int | N
     overlapping tiles of ``tile`` pixels (default :data:`TILE`) with a margin of its receptive-field radius
     (:func:`model_reach`, 47 px for the shipped inpainter), so memory stays bounded and the result equals the
     untiled one.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_inpainter` model.
+    images : ndarray, shape (N, H, W), float
+        Images in [0, 1].
+    masks : ndarray, shape (N, H, W), bool
+        True where a pixel is missing.
+    tile : int, optional
+        Tile side in pixels (default :data:`TILE`).
+
+    Returns
+    -------
+    ndarray, shape (N, H, W), float32
+        Inpainted images in [0, 1]; known pixels unchanged.
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float numpy array.
+    ValueError
+        If ``images`` is not (N, H, W) in [0, 1], or ``masks`` is not a bool array of the same shape.
     """
     images = check_batch(images, "images")
     if not isinstance(masks, np.ndarray) or masks.dtype != bool or masks.shape != images.shape:
@@ -334,6 +560,27 @@ def upscale_batch(model, low: np.ndarray, *, tile: int | None = None) -> np.ndar
     Large inputs run in overlapping tiles of ``tile`` low-resolution pixels (default :data:`TILE`) with a margin
     of the receptive-field radius (:func:`model_reach`, 6 low-resolution px for the shipped upscaler); the bicubic
     enlargement that the network corrects is computed on whole images.  The result equals the untiled one.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`build_upscaler` model.
+    low : ndarray, shape (N, h, w), float
+        Low-resolution images in [0, 1].
+    tile : int, optional
+        Tile side in low-resolution pixels.
+
+    Returns
+    -------
+    ndarray, shape (N, 2h, 2w), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``low`` is not a float numpy array.
+    ValueError
+        If ``low`` is not (N, h, w) in [0, 1] or holds NaN/inf.
     """
     from .degrade import upsample
 
@@ -346,7 +593,19 @@ def upscale_batch(model, low: np.ndarray, *, tile: int | None = None) -> np.ndar
 
 # --------------------------------------------------------------------------- training data
 def split_photos(val_rows: int = 64) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Training photos and textures, each cut into (train part, bottom ``val_rows`` rows for validation)."""
+    """Training photos and textures, each cut into (train part, bottom ``val_rows`` rows for validation).
+
+    Parameters
+    ----------
+    val_rows : int
+        Rows at the bottom of each image kept for validation.
+
+    Returns
+    -------
+    train : list of ndarray, shape (H - val_rows, W), float32
+    val : list of ndarray, shape (val_rows, W), float32
+        Grayscale images in [0, 1]; never the test photos.
+    """
     from .data import textures, train_photos
 
     images = list(train_photos().values()) + list(textures().values())
@@ -354,9 +613,23 @@ def split_photos(val_rows: int = 64) -> tuple[list[np.ndarray], list[np.ndarray]
 
 
 def training_variants(val_rows: int = 64, scales=(1.0, 0.75, 0.5)) -> list[np.ndarray]:
-    """More variety from the same training photos for pretraining (DnCNN's multi-scale augmentation):
-    the luma and each colour channel of every photo, each at ``scales``; the bottom ``val_rows`` rows
-    (the validation part of :func:`split_photos`) are cut off first."""
+    """More variety from the same training photos for pretraining (DnCNN's multi-scale augmentation).
+
+    The luma and each colour channel of every photo, each at ``scales``; the bottom ``val_rows`` rows (the
+    validation part of :func:`split_photos`) are cut off first.
+
+    Parameters
+    ----------
+    val_rows : int
+        Rows cut off the bottom of each image.
+    scales : sequence of float
+        Scale factors (1 = as is; others resized with area interpolation).
+
+    Returns
+    -------
+    list of ndarray, shape (H, W), float32
+        Grayscale images in [0, 1].
+    """
     import cv2
 
     from .data import TRAIN_PHOTOS, load_photo, textures
@@ -386,7 +659,34 @@ def _augment(patches: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_batch(task: str, images, batch_size: int, patch: int, rng: np.random.Generator):
-    """One training batch ``(inputs, target)`` for ``task`` in ``{"denoise", "inpaint", "upscale"}``."""
+    """One training batch ``(inputs, target)`` for ``task`` in ``{"denoise", "inpaint", "upscale"}``.
+
+    Parameters
+    ----------
+    task : {"denoise", "inpaint", "upscale"}
+        The restoration task (anything else is treated as ``"upscale"``).
+    images : sequence of ndarray
+        Grayscale training images in [0, 1], each at least ``patch`` a side.
+    batch_size : int
+        Patches per batch.
+    patch : int
+        Patch side in pixels (even).
+    rng : numpy.random.Generator
+        Source of the patches, flips/rotations, noise levels (σ uniform in [0, 55/255]) and masks.
+
+    Returns
+    -------
+    inputs : list of ndarray
+        The model's inputs: ``[noisy (B, p, p, 1), sigma (B, 1)]``, ``[fills (B, p, p, 3), mask (B, p, p, 1)]`` or
+        ``[low (B, p/2, p/2, 1), bicubic (B, p, p, 1)]``.
+    target : ndarray, float32
+        Clean patches ``(B, p, p, 1)``; for inpainting ``(B, p, p, 2)`` with the mask as channel 1.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`course_lib.data.random_patches`, for bad images or sizes.
+    """
     from .data import random_patches
     from .degrade import box_mask, downsample, stroke_mask, upsample
 
@@ -413,9 +713,20 @@ def _predict(model, task: str, inputs):
 def masked_log_mse(target, prediction):
     """Inpainting loss: the batch mean of ``log(MSE inside the holes)``.
 
-    ``target`` holds the clean patch (channel 0) and the mask (channel 1).  Since
-    PSNR = −10·log10(MSE), minimising the mean log-MSE maximises the mean PSNR inside the holes:
+    Since PSNR = −10·log10(MSE), minimising the mean log-MSE maximises the mean PSNR inside the holes:
     every patch counts alike, instead of the patches with the largest errors dominating.
+
+    Parameters
+    ----------
+    target : tensor, shape (N, H, W, 2), float32
+        The clean patch (channel 0) and the mask (channel 1, 1 = hole).
+    prediction : tensor, shape (N, H, W, 1), float32
+        The inpainted patch.
+
+    Returns
+    -------
+    tensor, shape (), float32
+        Mean natural log of the per-patch MSE (+1e-5) inside the holes.
     """
     from keras import ops
 
@@ -425,8 +736,30 @@ def masked_log_mse(target, prediction):
 
 
 def validation_psnr(model, task: str, images, n: int = 24, patch: int = 64, seed: int = 123) -> float:
-    """Mean PSNR (dB) on ``n`` fixed random validation patches (σ uniform in [0, 55/255] for denoising;
-    for inpainting, the PSNR inside the holes)."""
+    """Mean PSNR (dB) on ``n`` fixed random validation patches.
+
+    σ is uniform in [0, 55/255] for denoising; for inpainting the PSNR is measured inside the holes.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A restoration model for ``task``.
+    task : {"denoise", "inpaint", "upscale"}
+        The task.
+    images : sequence of ndarray
+        Validation images in [0, 1] (e.g. the second list of :func:`split_photos`).
+    n : int
+        Number of patches.
+    patch : int
+        Patch side in pixels.
+    seed : int
+        Seed of the patches (fixed, so the numbers compare over training).
+
+    Returns
+    -------
+    float
+        Mean PSNR in dB (predictions clipped to [0, 1]).
+    """
     inputs, target = make_batch(task, images, n, patch, np.random.default_rng(seed))
     out = np.clip(np.asarray(_predict(model, task, inputs)), 0, 1)
     clean, weight = (target[..., :1], target[..., 1:]) if task == "inpaint" else (target, np.ones_like(target))
@@ -436,11 +769,44 @@ def validation_psnr(model, task: str, images, n: int = 24, patch: int = 64, seed
 
 def train_model(model, task: str, images, *, steps: int | None = None, minutes: float | None = None,
                 batch_size: int = 16, patch: int = 48, lr: float = 1e-3, seed: int = 0, on_log=None):
-    """Minimise the MSE (inpainting: :func:`masked_log_mse`) with Adam, lr cosine-decayed to 1 % over the
-    ``steps`` (or the ``minutes`` budget).
+    """Minimise the MSE (inpainting: :func:`masked_log_mse`) with Adam, lr cosine-decayed to 1 % of ``lr``.
 
-    Returns the :func:`course_lib.train.run_steps` history (``loss`` per step).  With ``minutes``
-    the loop stops once the budget is spent; the schedule follows the elapsed time.
+    The schedule runs over the ``steps`` (or the ``minutes`` budget, following the elapsed time; the loop stops
+    once the budget is spent).  Batches are prepared in background threads, each from its own generator
+    seeded ``(seed, i)``, so the result does not depend on the number of threads.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model (trained in place).
+    task : {"denoise", "inpaint", "upscale"}
+        The task (see :func:`make_batch`).
+    images : sequence of ndarray
+        Grayscale training images in [0, 1].
+    steps : int, optional
+        Number of updates.
+    minutes : float, optional
+        Time budget in minutes (used when given, with or without ``steps``).
+    batch_size : int
+        Patches per update.
+    patch : int
+        Patch side in pixels (even).
+    lr : float
+        Initial Adam learning rate.
+    seed : int
+        Seed of the batches.
+    on_log : callable, optional
+        Passed to :func:`course_lib.train.run_steps`.
+
+    Returns
+    -------
+    dict
+        The :func:`course_lib.train.run_steps` history (``loss`` per logged step, ``completed``).
+
+    Raises
+    ------
+    ValueError
+        If ``task`` is unknown, or neither ``steps`` nor ``minutes`` is given.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -485,7 +851,24 @@ def train_model(model, task: str, images, *, steps: int | None = None, minutes: 
 # --------------------------------------------------------------------------- shipped models
 @functools.cache
 def load_restorer(name: str):
-    """Build the shipped architecture of ``name`` and load its verified checkpoint."""
+    """Build the shipped architecture of ``name`` and load its verified checkpoint (cached per process).
+
+    Parameters
+    ----------
+    name : {"denoiser", "inpainter", "upscaler"}
+        The shipped model.
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown.
+    course_lib.checkpoints.CheckpointError
+        If the checkpoint is missing, corrupt or does not fit.
+    """
     from .checkpoints import load_checkpoint
 
     name = check_choice(name, "name", tuple(SHIPPED))
@@ -500,19 +883,33 @@ def cnn_denoise(image: np.ndarray, sigma: float | None = None, *, tile: int | No
 
     Parameters
     ----------
-    image : ndarray (H, W), float, H, W >= 1
+    image : ndarray, shape (H, W), float, H, W >= 1
         Noisy image on the 0-1 scale (values may leave [0, 1]: Gaussian noise is not clipped).
     sigma : float or None
-        Noise standard deviation on the 0-1 scale; ``None`` = blind: σ is estimated with
+        Noise standard deviation on the 0-1 scale, in [0, 1]; ``None`` = blind: σ is estimated with
         :func:`skimage.restoration.estimate_sigma` (wavelet MAD, Donoho & Johnstone 1994).
     tile : int, optional
         Tile side for large images (default :data:`TILE`); tiles overlap by the receptive-field radius
         (31 px), so the result does not depend on it (see :func:`denoise_batch`).
 
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        The estimate (not clipped).
+
     Raises
     ------
+    TypeError
+        If ``image`` is not a float numpy array or ``sigma`` is not a number.
     ValueError
-        If the values do not look like a 0-1 image plus noise (e.g. a 0-255 image: "divide by 255").
+        If ``sigma`` is outside [0, 1], or the values do not look like a 0-1 image plus noise (e.g. a 0-255
+        image: "divide by 255").
+
+    References
+    ----------
+    K. Zhang, W. Zuo and L. Zhang, "FFDNet: toward a fast and flexible solution for CNN-based image denoising",
+    IEEE Trans. Image Processing 27(9):4608-4622, 2018; K. Zhang et al., "Beyond a Gaussian denoiser: residual
+    learning of deep CNN for image denoising" (DnCNN), IEEE Trans. Image Processing 26(7):3142-3155, 2017.
     """
     from skimage.restoration import estimate_sigma
 
@@ -528,8 +925,29 @@ def cnn_denoise(image: np.ndarray, sigma: float | None = None, *, tile: int | No
 def cnn_inpaint(image: np.ndarray, mask: np.ndarray, *, tile: int | None = None) -> np.ndarray:
     """Fill the pixels where ``mask`` is True with the shipped inpainter; other pixels are kept.
 
-    ``image`` (H, W) float in [0, 1], H, W >= 2; ``mask`` (H, W) bool.  Large images run in overlapping tiles
-    (``tile``, default :data:`TILE`; margin 47 px, the receptive-field radius), see :func:`inpaint_batch`.
+    Large images run in overlapping tiles (``tile``, default :data:`TILE`; margin 47 px, the receptive-field
+    radius), see :func:`inpaint_batch`.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float, H, W >= 2
+        Image in [0, 1] (values under the mask are ignored).
+    mask : ndarray, shape (H, W), bool
+        True where a pixel is missing.
+    tile : int, optional
+        Tile side in pixels.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array or ``mask`` not a bool array.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or smaller than 2x2, or ``mask`` has another shape.
     """
     image = check_image(image, ndim=(2,), min_size=2)
     mask = check_mask(mask, image.shape)
@@ -540,6 +958,25 @@ def inpaint_weights(image: np.ndarray, mask: np.ndarray, *, tile: int | None = N
     """``(H, W, 3)``: how much the shipped inpainter trusts each of :data:`FILLS` at every pixel (sums to 1).
 
     Tiled like :func:`inpaint_batch`.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float, H, W >= 2
+        Image in [0, 1].
+    mask : ndarray, shape (H, W), bool
+        True where a pixel is missing.
+    tile : int, optional
+        Tile side in pixels.
+
+    Returns
+    -------
+    ndarray, shape (H, W, 3), float32
+        Softmax weights in [0, 1], in the order of :data:`FILLS`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`cnn_inpaint`.
     """
     import keras
 
@@ -556,6 +993,30 @@ def cnn_upscale(image: np.ndarray, *, tile: int | None = None) -> np.ndarray:
     """Enlarge a grayscale image (H, W) float in [0, 1] ×2 with the shipped ESPCN-style upscaler.
 
     Large images run in overlapping tiles (``tile``, default :data:`TILE`; margin 6 px), see :func:`upscale_batch`.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Image in [0, 1].
+    tile : int, optional
+        Tile side in low-resolution pixels.
+
+    Returns
+    -------
+    ndarray, shape (2H, 2W), float32
+        Values in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float numpy array.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or holds NaN/inf.
+
+    References
+    ----------
+    W. Shi et al., "Real-time single image and video super-resolution using an efficient sub-pixel convolutional
+    neural network", CVPR 2016.
     """
     image = check_image(image, ndim=(2,), min_size=1)
     return upscale_batch(load_restorer("upscaler"), image[None], tile=tile)[0]
@@ -568,8 +1029,32 @@ denoise, inpaint, upscale = cnn_denoise, cnn_inpaint, cnn_upscale
 def classical_denoise(noisy: np.ndarray, sigma: float, method: str) -> np.ndarray:
     """``"bm3d"`` (reference package, Dabov et al. 2007) or ``"nl-means"`` (OpenCV, Buades et al. 2005).
 
-    ``noisy`` is a grayscale image on the 0-1 scale plus noise, at least 8x8 for ``"bm3d"``
-    (:func:`course_lib.bm3d.reference_bm3d`) and 1x1 for ``"nl-means"``.
+    Parameters
+    ----------
+    noisy : ndarray, shape (H, W), float
+        Grayscale image on the 0-1 scale plus noise, at least 8x8 for ``"bm3d"``
+        (:func:`course_lib.bm3d.reference_bm3d`) and 1x1 for ``"nl-means"``.
+    sigma : float
+        Noise standard deviation in [0, 1] (0-1 scale); NL-means uses ``h = σ·255``.
+    method : {"bm3d", "nl-means"}
+        The baseline.
+
+    Returns
+    -------
+    ndarray, shape (H, W), float32
+
+    Raises
+    ------
+    TypeError
+        If ``noisy`` is not a float array or ``sigma`` not a number.
+    ValueError
+        If ``method`` is unknown, ``sigma`` is outside [0, 1], or ``noisy`` is too small, not 2-D, or leaves [0, 1]
+        by more than 0.5 + 10 σ.
+
+    References
+    ----------
+    K. Dabov et al., IEEE Trans. Image Processing 16(8), 2007; A. Buades, B. Coll and J.-M. Morel,
+    "A non-local algorithm for image denoising", CVPR 2005.
     """
     import cv2
 
@@ -658,15 +1143,54 @@ def _hardware() -> str:
 
 
 def pretrain_denoiser(minutes: float = 120.0):
-    """Recipe ``denoiser``: FFDNet-style, σ ∈ [0, 55/255] given as input, 48 px patches, batch 16."""
+    """Recipe ``denoiser``: FFDNet-style, σ ∈ [0, 55/255] given as input, 48 px patches, batch 16.
+
+    Parameters
+    ----------
+    minutes : float
+        Training time budget in minutes (``$COURSE_PRETRAIN_MINUTES`` overrides it; other ``COURSE_PRETRAIN_*``
+        variables set batch, patch, learning rate, extra variants and resuming).
+
+    Returns
+    -------
+    model : keras.Model
+    quality : dict
+        What the manifest records: validation PSNR (dB) and its curve against training time, steps, settings.
+    """
     return _pretrain("denoiser", "denoise", minutes, patch=48, batch_size=16, lr=1e-3)
 
 
 def pretrain_inpainter(minutes: float = 10.0):
-    """Recipe ``inpainter``: strokes and 16×16 boxes on 64 px patches, weighing three classical fills."""
+    """Recipe ``inpainter``: strokes and 16×16 boxes on 64 px patches, weighing three classical fills.
+
+    Parameters
+    ----------
+    minutes : float
+        Training time budget in minutes (``$COURSE_PRETRAIN_MINUTES`` overrides it; other ``COURSE_PRETRAIN_*``
+        variables set batch, patch, learning rate, extra variants and resuming).
+
+    Returns
+    -------
+    model : keras.Model
+    quality : dict
+        What the manifest records: validation PSNR (dB) and its curve against training time, steps, settings.
+    """
     return _pretrain("inpainter", "inpaint", minutes, patch=64, batch_size=32, lr=5e-4)
 
 
 def pretrain_upscaler(minutes: float = 15.0):
-    """Recipe ``upscaler``: ×2 area-downsampled 64 px patches."""
+    """Recipe ``upscaler``: ×2 area-downsampled 64 px patches.
+
+    Parameters
+    ----------
+    minutes : float
+        Training time budget in minutes (``$COURSE_PRETRAIN_MINUTES`` overrides it; other ``COURSE_PRETRAIN_*``
+        variables set batch, patch, learning rate, extra variants and resuming).
+
+    Returns
+    -------
+    model : keras.Model
+    quality : dict
+        What the manifest records: validation PSNR (dB) and its curve against training time, steps, settings.
+    """
     return _pretrain("upscaler", "upscale", minutes, patch=64, batch_size=16, lr=5e-4)

@@ -18,7 +18,29 @@ __all__ = ["denoise_view", "inpaint_view"]
 
 
 def denoise_view(image: np.ndarray, sigma_255: float = 25, method: str = "cnn (σ given)", seed: int = 0):
-    """Add noise σ = ``sigma_255``/255 to ``image``, denoise it with ``method``; show result, error and PSNR."""
+    """Add noise σ = ``sigma_255``/255 to ``image``, denoise it with ``method``; show result, error and PSNR.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean image in [0, 1].
+    sigma_255 : float
+        Noise standard deviation on the 0-255 scale.
+    method : str
+        ``"cnn (σ given)"``, ``"cnn (blind)"`` (any name starting with ``cnn``), ``"bm3d"`` or ``"nl-means"``.
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`course_lib.degrade.add_gaussian_noise`, :func:`~course_lib.restore.cnn_denoise` and
+        :func:`~course_lib.restore.classical_denoise`.
+    """
     import matplotlib.pyplot as plt
 
     from .degrade import add_gaussian_noise
@@ -45,7 +67,30 @@ def denoise_view(image: np.ndarray, sigma_255: float = 25, method: str = "cnn (�
 
 
 def inpaint_view(image: np.ndarray, mask_kind: str = "strokes", seed: int = 0, method: str = "cnn"):
-    """Cut holes (``"strokes"`` or ``"boxes"``) into ``image`` and fill them with ``method``; PSNR inside the mask."""
+    """Cut holes (``"strokes"`` or ``"boxes"``) into ``image`` and fill them with ``method``; PSNR inside the mask.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        Clean image in [0, 1], at least 32x32.
+    mask_kind : {"strokes", "boxes"}
+        Six 5-pixel strokes or four 16x16 boxes.
+    seed : int
+        Seed of the mask.
+    method : {"cnn", "telea", "biharmonic"}
+        The fill.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float array.
+    ValueError
+        If ``image`` is not 2-D in [0, 1] or smaller than 32x32, or ``mask_kind``/``method`` is unknown.
+    """
     import matplotlib.pyplot as plt
     from skimage.restoration import inpaint_biharmonic
 
