@@ -65,7 +65,17 @@ BATCH = 8
 
 
 def weighted_layers(model) -> list:
-    """The layers of ``model`` that hold weights, input to output (activations, reshapes … are skipped)."""
+    """The layers of ``model`` that hold weights, input to output (activations, reshapes … are skipped).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model.
+
+    Returns
+    -------
+    list of keras.layers.Layer
+    """
     return [layer for layer in model.layers if layer.weights]
 
 
@@ -75,13 +85,27 @@ def freeze_first(model, k: int):
     Parameters
     ----------
     model : keras.Model
+        The model (changed in place).
     k : int
-        Number of weighted layers to freeze, from the input side; 0 makes every layer trainable.
+        Number of weighted layers to freeze, from the input side, in [0, number of weighted layers]; 0 makes every
+        layer trainable.
 
     Returns
     -------
     keras.Model
         The same model (changed in place), for chaining.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer.
+    ValueError
+        If ``k`` is outside [0, number of weighted layers].
+
+    References
+    ----------
+    J. Yosinski, J. Clune, Y. Bengio and H. Lipson, "How transferable are features in deep neural networks?",
+    NeurIPS 2014.
     """
     layers = weighted_layers(model)
     k = check_int(k, "k", 0, len(layers))
@@ -91,24 +115,88 @@ def freeze_first(model, k: int):
 
 
 def freeze_all_but_last(model, n: int = 1):
-    """Train only the last ``n`` weighted layers; ``n = 1`` is a *linear probe* of the frozen features."""
+    """Train only the last ``n`` weighted layers; ``n = 1`` is a *linear probe* of the frozen features.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model (changed in place).
+    n : int
+        Trainable layers at the output end, in [1, number of weighted layers].
+
+    Returns
+    -------
+    keras.Model
+        The same model.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n`` is outside its range.
+    """
     n = check_int(n, "n", 1, len(weighted_layers(model)))
     return freeze_first(model, len(weighted_layers(model)) - n)
 
 
 def freezed(discriminator, k: int = 1):
-    """FreezeD (Mo et al. 2020): keep the discriminator's first ``k`` layers fixed while fine-tuning the GAN."""
+    """FreezeD (Mo et al. 2020): keep the discriminator's first ``k`` layers fixed while fine-tuning the GAN.
+
+    Parameters
+    ----------
+    discriminator : keras.Model
+        The discriminator (changed in place).
+    k : int
+        Weighted layers to freeze from the input side.
+
+    Returns
+    -------
+    keras.Model
+        The same discriminator.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`freeze_first`.
+
+    References
+    ----------
+    S. Mo, M. Cho and J. Shin, "Freeze the discriminator: a simple baseline for fine-tuning GANs", CVPR Workshops
+    2020.
+    """
     return freeze_first(discriminator, k)
 
 
 def trainable_share(model) -> float:
-    """Share of the parameters that training will change (after freezing)."""
+    """Share of the parameters that training will change (after freezing).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     return trainable / max(1, model.count_params())
 
 
 def count_params(model) -> int:
-    """Total number of parameters (trainable and frozen)."""
+    """Total number of parameters (trainable and frozen).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model.
+
+    Returns
+    -------
+    int
+    """
     return int(model.count_params())
 
 
@@ -131,6 +219,17 @@ def prepare(source, build: Callable, strategy: str, *, seed: int = 0, n_last: in
         Layers trained by ``"last-layers"``.
     into : keras.Model, optional
         Reuse this model of the same architecture (its weights are overwritten): saves re-tracing in benchmarks.
+
+    Returns
+    -------
+    keras.Model
+        ``into`` or a new model from ``build``.
+
+    Raises
+    ------
+    ValueError
+        If ``strategy`` is unknown, or ``n_last`` is out of range for ``"last-layers"`` (``TypeError`` if it is
+        not an integer).
     """
     strategy = check_choice(strategy, "strategy", ("none", "scratch", "fine-tune", "last-layers", "linear-probe",
                                                    "discriminative-lr"))
@@ -161,11 +260,11 @@ def fit(model, batches: Callable[[int], tuple], *, steps: int, lr: float = 1e-3,
     batches : callable
         ``batches(i) -> (inputs, target)``, the i-th training batch (numpy arrays).
     steps : int
-        Number of updates: the training budget, equal across the strategies compared.
+        Number of updates (≥ 0): the training budget, equal across the strategies compared.
     lr : float
-        Peak learning rate.
+        Peak learning rate (> 0).
     early_lr_scale, n_early : float, int
-        The first ``n_early`` weighted layers learn at ``lr * early_lr_scale`` ("discriminative-lr").
+        The first ``n_early`` (≥ 0) weighted layers learn at ``lr * early_lr_scale`` (> 0) ("discriminative-lr").
     desc : str
         Label of the progress bar.
 
@@ -173,6 +272,18 @@ def fit(model, batches: Callable[[int], tuple], *, steps: int, lr: float = 1e-3,
     -------
     dict
         :func:`course_lib.train.run_steps` history (``step``, ``loss``) plus ``seconds``.
+
+    Raises
+    ------
+    TypeError
+        If ``steps``/``n_early`` is not an integer or ``lr``/``early_lr_scale`` not a number.
+    ValueError
+        If one of them is out of range.
+
+    References
+    ----------
+    J. Howard and S. Ruder, "Universal language model fine-tuning for text classification", ACL 2018
+    (discriminative learning rates).
     """
     import tensorflow as tf
 
@@ -227,7 +338,20 @@ def _make_update(model, lr: float, early_lr_scale: float, n_early: int, steps: i
 def relative_change(before, after) -> dict[str, float]:
     r"""How far each weighted layer moved: :math:`\lVert W_{after} - W_{before}\rVert / \lVert W_{before}\rVert`.
 
-    ``before`` and ``after`` are two models of the same architecture (e.g. source and fine-tuned).
+    Parameters
+    ----------
+    before, after : keras.Model
+        Two models of the same architecture (e.g. source and fine-tuned).
+
+    Returns
+    -------
+    dict of str to float
+        Layer name → relative change (≥ 0), input to output.
+
+    Raises
+    ------
+    ValueError
+        If the two models do not have the same weighted layers in the same order.
     """
     a, b = weighted_layers(before), weighted_layers(after)
     if [layer.name for layer in a] != [layer.name for layer in b]:
@@ -244,7 +368,20 @@ def relative_change(before, after) -> dict[str, float]:
 
 
 def source_denoiser():
-    """The shipped photo denoiser of lesson 04 (a fresh copy, safe to fine-tune) and its builder ``build(seed=)``."""
+    """The shipped photo denoiser of lesson 04 (a fresh copy, safe to fine-tune) and its builder ``build(seed=)``.
+
+    Returns
+    -------
+    model : keras.Model
+        A copy of :func:`course_lib.restore.load_restorer` ``("denoiser")``.
+    build : callable
+        ``build(seed=0)`` returns a fresh, randomly initialised denoiser of the same depth and width.
+
+    Raises
+    ------
+    course_lib.checkpoints.CheckpointError
+        If the shipped checkpoint is missing or corrupt.
+    """
     from .restore import load_restorer
 
     shipped = load_restorer("denoiser")  # cached by restore; never trained here
@@ -275,6 +412,21 @@ def restoration_data(experiment: str) -> dict[str, np.ndarray]:
     validation = 80-99 (for choosing learning rates). ``poisson``: 64×64 crops;
     pool = 60 and validation = 20 crops of the *training* photos, test = 4 crops of each *test* photo.
     The test images are never used for training or for choosing anything.
+
+    Parameters
+    ----------
+    experiment : {"faces", "poisson", "distill"}
+        The restoration experiment.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (N, H, W), float32
+        Images in [0, 1] (cached: do not edit in place).
+
+    Raises
+    ------
+    ValueError
+        If ``experiment`` is unknown.
     """
     from .data import faces, random_patches, test_photos, train_photos
 
@@ -291,6 +443,29 @@ def degrade_batch(clean: np.ndarray, experiment: str, rng: np.random.Generator) 
     """Degrade a clean batch ``(N, H, W)`` for ``experiment``; return ``(noisy, sigma)``.
 
     Gaussian σ = 25/255 (``faces``, ``distill``), or Poisson with peak 10 and σ-input √(mean/peak) (``poisson``).
+
+    Parameters
+    ----------
+    clean : ndarray, shape (N, H, W), float
+        Clean images in [0, 1].
+    experiment : {"faces", "poisson", "distill"}
+        Which degradation.
+    rng : numpy.random.Generator
+        Source of the noise.
+
+    Returns
+    -------
+    noisy : ndarray, shape (N, H, W), float32
+        Not clipped (Gaussian) or multiples of 1/peak (Poisson).
+    sigma : ndarray, shape (N,), float32
+        The noise level given to the denoiser, 0-1 scale.
+
+    Raises
+    ------
+    TypeError
+        If ``clean`` is not a float numpy array.
+    ValueError
+        If ``clean`` is not (N, H, W) in [0, 1], or ``experiment`` is unknown.
     """
     clean = check_batch(clean, "clean")
     check_choice(experiment, "experiment", ("faces", "poisson", "distill"))
@@ -303,7 +478,34 @@ def degrade_batch(clean: np.ndarray, experiment: str, rng: np.random.Generator) 
 
 
 def restoration_batch(images: np.ndarray, experiment: str, n: int, patch: int, rng: np.random.Generator):
-    """One training batch ``([noisy, sigma], clean)`` of ``n`` random ``patch``² crops with random flips."""
+    """One training batch ``([noisy, sigma], clean)`` of ``n`` random ``patch``² crops with random flips.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W), float
+        Clean target images in [0, 1].
+    experiment : {"faces", "poisson", "distill"}
+        Which degradation (:func:`degrade_batch`).
+    n : int
+        Crops per batch (≥ 1).
+    patch : int
+        Crop side in pixels, in [1, min(H, W)] (even for the denoiser).
+    rng : numpy.random.Generator
+        Source of the crops, flips and noise.
+
+    Returns
+    -------
+    inputs : list of ndarray
+        ``[noisy (n, patch, patch, 1), sigma (n, 1)]``, float32.
+    clean : ndarray, shape (n, patch, patch, 1), float32
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float array or ``n``/``patch`` not an integer.
+    ValueError
+        If ``images`` is not (N, H, W) in [0, 1], ``n`` < 1, ``patch`` is out of range, or ``experiment`` unknown.
+    """
     images = check_batch(images, "images")
     patch = check_int(patch, "patch", 1, min(images.shape[1:]))
     idx = rng.integers(0, len(images), check_int(n, "n", 1))
@@ -316,7 +518,29 @@ def restoration_batch(images: np.ndarray, experiment: str, n: int, patch: int, r
 
 
 def restoration_psnr(model, test: np.ndarray, experiment: str, *, seed: int = 1000) -> float:
-    """Mean PSNR (dB, output clipped to [0, 1]) of ``model`` on the clean ``test`` images, fixed noise ``seed``."""
+    """Mean PSNR (dB, output clipped to [0, 1]) of ``model`` on the clean ``test`` images, fixed noise ``seed``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A :func:`course_lib.restore.build_denoiser` model.
+    test : ndarray, shape (N, H, W), float
+        Clean test images in [0, 1].
+    experiment : {"faces", "poisson", "distill"}
+        Which degradation.
+    seed : int
+        Seed of the noise (the same for every strategy compared).
+
+    Returns
+    -------
+    float
+        Mean over the images of the per-image PSNR in dB.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`degrade_batch`.
+    """
     from .restore import denoise_batch
 
     noisy, sigma = degrade_batch(test, experiment, np.random.default_rng(seed))
@@ -329,7 +553,20 @@ def restoration_psnr(model, test: np.ndarray, experiment: str, *, seed: int = 10
 
 
 def student_of(teacher, *, seed: int = 0):
-    """A student denoiser: the teacher's depth at half its width — about 4× fewer parameters."""
+    """A student denoiser: the teacher's depth at half its width — about 4× fewer parameters.
+
+    Parameters
+    ----------
+    teacher : keras.Model
+        A :func:`course_lib.restore.build_denoiser` model.
+    seed : int
+        Seed of the student's initial weights.
+
+    Returns
+    -------
+    keras.Model
+        A new, untrained denoiser.
+    """
     from .restore import build_denoiser
 
     conv = [layer for layer in weighted_layers(teacher) if layer.name.startswith("conv")]
@@ -342,6 +579,42 @@ def distill(teacher, student, unlabelled: np.ndarray, experiment: str, *, steps:
 
     Regression distillation: the target of every patch is the teacher's estimate, never the clean image, so
     only degraded target images are needed (here the clean pool is degraded on the fly and then forgotten).
+
+    Parameters
+    ----------
+    teacher : keras.Model
+        The (fine-tuned) denoiser to imitate; not changed.
+    student : keras.Model
+        The denoiser to train (in place).
+    unlabelled : ndarray, shape (N, H, W), float
+        Target images in [0, 1] (only their degraded versions are used).
+    experiment : {"faces", "poisson", "distill"}
+        Which degradation.
+    steps : int
+        Training steps.
+    lr : float
+        Peak learning rate.
+    batch_size : int
+        Patches per step.
+    patch : int
+        Patch side in pixels.
+    seed : int
+        Seed of the patches and noise.
+
+    Returns
+    -------
+    dict
+        :func:`fit`'s history.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`fit` and :func:`restoration_batch`.
+
+    References
+    ----------
+    G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a neural network", NeurIPS Deep Learning
+    Workshop, 2015.
     """
     rng = np.random.default_rng(seed)
 
@@ -434,7 +707,27 @@ def _source_vae(source: str, steps: int):
 
 
 def source_images(source: str, n: int = 20_000) -> np.ndarray:
-    """``n`` 8×8 images on the 17 grey levels from ``source``: ``"glyphs"``, ``"faces"`` or ``"textures"``."""
+    """``n`` 8×8 images on the 17 grey levels from ``source``: ``"glyphs"``, ``"faces"`` or ``"textures"``.
+
+    Faces are 16x16 crops and textures 32x32 crops, averaged down to 8x8 and rounded to the levels k/16.
+
+    Parameters
+    ----------
+    source : {"glyphs", "faces", "textures"}
+        The source domain.
+    n : int
+        Number of images.
+
+    Returns
+    -------
+    ndarray, shape (n, 8, 8), float32
+        Values k/16 in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``source`` is unknown.
+    """
     from .data import faces, glyphs, random_patches, textures
 
     source = check_choice(source, "source", ("glyphs", "faces", "textures"))
@@ -478,11 +771,12 @@ def run_experiment(experiment: str, strategy: str, n_target: int, seed: int = 0,
         ``"none"`` (source as is), ``"scratch"``, ``"fine-tune"``, ``"last-layers"``, ``"linear-probe"``,
         ``"discriminative-lr"`` (restoration); ``"distill"`` (experiment ``distill``); ``"freezed"`` (``gan``).
     n_target : int
-        Number of target training images, drawn from the target-train pool with ``seed``.
+        Number of target training images (≥ 1, at most the pool size), drawn from the target-train pool with
+        ``seed``.
     seed : int
-        Seeds the target subset, the initialisation (scratch) and the batches.
+        Seeds the target subset, the initialisation (scratch) and the batches (≥ 0).
     steps : int, optional
-        Training steps, equal for all strategies; default :data:`DEFAULT_STEPS`.
+        Training steps (≥ 1), equal for all strategies; default :data:`DEFAULT_STEPS`.
     source, source_steps : str, int
         ``vae`` only: the source domain and its pretraining steps (0 = the shipped ``vae-glyphs``).
     lr : float, optional
@@ -499,6 +793,14 @@ def run_experiment(experiment: str, strategy: str, n_target: int, seed: int = 0,
         ``experiment, strategy, n_target, seed, steps``, the metrics (``psnr`` | ``kid``, ``fid``,
         ``classes_present``, ``confident_share`` | ``elbo``, ``iwae_100``), ``train_seconds``, ``parameters``,
         ``seconds`` (wall time of the whole cell) and, for ``vae``, ``source``.
+
+    Raises
+    ------
+    TypeError
+        If ``n_target``, ``seed``, ``steps`` or ``source_steps`` is not an integer, or ``lr`` not a number.
+    ValueError
+        If ``experiment``, ``strategy`` (for that experiment), ``split`` or ``source`` is unknown, or a number is
+        out of range (e.g. ``n_target`` larger than the target pool).
     """
     experiment = check_choice(experiment, "experiment", EXPERIMENTS)
     allowed = {"faces": STRATEGIES[:6], "poisson": STRATEGIES[:6], "distill": ("scratch", "distill", "fine-tune"),
@@ -531,7 +833,33 @@ def run_experiment(experiment: str, strategy: str, n_target: int, seed: int = 0,
 
 
 def summarise(records: list[dict], metric: str, by: tuple[str, ...] = ("strategy", "n_target")) -> list[dict]:
-    """Mean and standard error (std / √n, ddof = 1) of ``metric`` per group of ``by`` keys, sorted by the keys."""
+    """Mean and standard error (std / √n, ddof = 1) of ``metric`` per group of ``by`` keys, sorted by the keys.
+
+    Parameters
+    ----------
+    records : list of dict
+        :func:`run_experiment` records.
+    metric : str
+        The record key to average (e.g. ``"psnr"``).
+    by : tuple of str
+        The keys that define a group.
+
+    Returns
+    -------
+    list of dict
+        One row per group: the ``by`` keys, ``mean``, ``se`` (NaN for a single record) and ``n``.
+
+    Raises
+    ------
+    ValueError
+        If ``records`` is empty or a record lacks ``metric``.
+
+    Examples
+    --------
+    >>> rows = summarise([{"strategy": "a", "n_target": 5, "psnr": v} for v in (30.0, 32.0)], "psnr")
+    >>> rows[0]["mean"], rows[0]["se"], rows[0]["n"]
+    (31.0, 1.0, 2)
+    """
     if not records:
         raise ValueError("records is empty: run some experiments first")
     if any(metric not in r for r in records):
@@ -551,6 +879,28 @@ def paired_effect(a: list[float] | np.ndarray, b: list[float] | np.ndarray) -> t
     """Effect of A over B paired by seed: mean of the differences ``a_i - b_i`` and its standard error.
 
     Same seed = same target images and noise, so the per-seed difference removes the variance they share.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (n,), float
+        One result per seed for two strategies, the same seeds in the same order (n ≥ 2).
+
+    Returns
+    -------
+    mean : float
+        Mean difference, in the metric's unit.
+    se : float
+        Its standard error ``std(d, ddof=1) / sqrt(n)``.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` are not 1-D of the same length ≥ 2.
+
+    Examples
+    --------
+    >>> paired_effect([31.0, 32.0, 33.0], [30.0, 30.5, 31.0])
+    (1.5, 0.2886751345948129)
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
@@ -566,6 +916,23 @@ def load_results(name: str) -> dict:
     """``benchmarks/results/transfer_<name>.json`` (``name`` = ``"restoration"`` or ``"generation"``).
 
     ``$COURSE_RESULTS`` names another folder (e.g. the output of a ``--quick`` smoke run).
+
+    Parameters
+    ----------
+    name : {"restoration", "generation"}
+        Which benchmark.
+
+    Returns
+    -------
+    dict
+        The parsed JSON.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown.
+    FileNotFoundError
+        If the file is missing (the message names the script that writes it).
     """
     import json
     import os
@@ -580,7 +947,32 @@ def load_results(name: str) -> dict:
 
 
 def tile(images: np.ndarray, ncols: int = 4) -> np.ndarray:
-    """Images ``(N, h, w)`` side by side in rows of ``ncols``, separated by a white line: one array to show."""
+    """Images ``(N, h, w)`` side by side in rows of ``ncols``, separated by a white line: one array to show.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, h, w), float
+        Images (any finite values).
+    ncols : int
+        Images per row (≥ 1).
+
+    Returns
+    -------
+    ndarray, shape (rows·(h+1) - 1, ncols·(w+1) - 1), float32
+        The mosaic; separators and empty cells are 1 (white).
+
+    Raises
+    ------
+    TypeError
+        If ``images`` is not a float array or ``ncols`` not an integer.
+    ValueError
+        If ``images`` is not (N, h, w), holds NaN/inf, or ``ncols`` < 1.
+
+    Examples
+    --------
+    >>> tile(np.zeros((3, 2, 2), np.float32), ncols=2).shape
+    (5, 5)
+    """
     n, h, w = check_batch(images, "images", value_range=None).shape
     ncols = check_int(ncols, "ncols", 1)
     rows = -(-n // ncols)

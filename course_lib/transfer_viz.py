@@ -15,8 +15,29 @@ __all__ = ["curve_view", "grid_view"]
 
 def curve_view(table: list[dict], *, strategy: str | None = None, n_target: int | None = None,
                metric: str = "PSNR (dB)", title: str = "", ax=None, logx: bool = True):
-    """Plot ``mean ± se`` against ``n_target`` for each strategy of a :func:`course_lib.transfer.summarise` table;
-    circle one point."""
+    """Plot ``mean ± se`` against N per strategy of a :func:`~course_lib.transfer.summarise` table; circle one point.
+
+    Parameters
+    ----------
+    table : list of dict
+        Rows with ``strategy``, ``n_target``, ``mean`` and ``se`` (None or NaN: no error bar).
+    strategy : str, optional
+        With ``n_target``, the point to circle.
+    n_target : int, optional
+        See ``strategy``.
+    metric : str
+        y-axis label (with its unit).
+    title : str
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (default: a new figure).
+    logx : bool
+        Logarithmic N axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -41,8 +62,31 @@ def curve_view(table: list[dict], *, strategy: str | None = None, n_target: int 
 
 
 def grid_view(results: dict, experiment: str = "faces", strategy: str = "fine-tune", n_target: int = 5):
-    """Left: the experiment's metric against N (mean ± se over seeds), the chosen point circled.
-    Right: the example output of that cell (seed 0) — a denoised test image or 16 generated samples."""
+    """Left: the experiment's metric against N (mean ± se over seeds), the chosen point circled; right: an example.
+
+    The example is the output of that cell (seed 0): a denoised test image (noisy | output | clean) or 16
+    generated samples.
+
+    Parameters
+    ----------
+    results : dict
+        :func:`~course_lib.transfer.load_results`'s dict.
+    experiment : str
+        A key of ``results["experiments"]``.
+    strategy : str
+        The strategy to circle and show.
+    n_target : int
+        The N to circle and show.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    KeyError
+        If ``experiment`` is not in the results.
+    """
     import matplotlib.pyplot as plt
 
     exp = results["experiments"][experiment]
