@@ -72,6 +72,25 @@ def _raises_directly(func) -> bool:
     return any(isinstance(n, ast.Raise) and n.exc is not None for n in _body_nodes(func))
 
 
+def _documented_parameters(doc: str) -> set[str] | None:
+    """Names listed in the Parameters section (``a, b : int`` lists two; ``**kwargs`` is ``kwargs``)."""
+    match = re.search(r"^Parameters\n-{3,}\n(.*?)(?:\n\n[A-Z][A-Za-z ]+\n-{3,}|\Z)", doc, re.S | re.M)
+    if match is None:
+        return None
+    heads = [line.split(" : ")[0] for line in match.group(1).split("\n") if line and not line.startswith(" ")]
+    return {name.strip().lstrip("*") for head in heads for name in head.split(",")}
+
+
+def _parameter_mismatch(func, doc: str) -> str:
+    """``""`` if the Parameters section names exactly the signature's parameters, else what differs."""
+    documented = _documented_parameters(doc)
+    if documented is None:
+        return ""
+    actual = {p for p in inspect.signature(func).parameters if p not in ("self", "cls")}
+    missing, extra = sorted(actual - documented), sorted(documented - actual)
+    return (f"Parameters section misses {missing}" if missing else "") + (f" lists unknown {extra}" if extra else "")
+
+
 def numpydoc_problems() -> list[str]:
     """One line per missing docstring section of the public API (empty when all is documented)."""
     problems = []
@@ -90,6 +109,9 @@ def numpydoc_problems() -> list[str]:
             continue
         if _takes_parameters(obj) and not _has_section(doc, "Parameters"):
             problems.append(f"{qualname}: takes parameters but has no Parameters section")
+        mismatch = _parameter_mismatch(obj, doc)
+        if mismatch:
+            problems.append(f"{qualname}: {mismatch.strip()}")
         if _returns_value(obj) and not _has_section(doc, "Returns", "Yields"):
             problems.append(f"{qualname}: returns a value but has no Returns section")
         if _raises_directly(obj) and not _has_section(doc, "Raises"):
@@ -129,6 +151,14 @@ def test_numpydoc_check_catches_a_missing_section():
     assert not _has_section(inspect.getdoc(undocumented), "Parameters")
     assert _takes_parameters(undocumented) and _returns_value(undocumented) and _raises_directly(undocumented)
     assert not _raises_directly(documented)
+    assert _parameter_mismatch(documented, inspect.getdoc(documented)) == ""
+
+    def renamed(y):
+        return documented(y)
+
+    renamed.__doc__ = documented.__doc__
+    mismatch = _parameter_mismatch(renamed, inspect.getdoc(renamed))
+    assert mismatch == "Parameters section misses ['y'] lists unknown ['x']"
 
 
 def test_doctests_pass():
