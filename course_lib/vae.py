@@ -22,7 +22,8 @@ level 8 (the categorical does not, and overfits 1 297 training digits; ``benchma
 
 Conventions: images are ``(N, 8, 8)`` float32 in [0, 1] on the 17-level grid; losses are **summed over
 pixels and latent dimensions and averaged over the batch** (nats per image); ``beta`` weighs the KL term
-(Higgins et al., ICLR 2017; ``beta != 1`` no longer optimises a bound on :math:`\log p(x)`). The plain
+(Higgins et al., ICLR 2017). Since KL >= 0, ``beta > 1`` optimises a looser lower bound on :math:`\log p(x)`,
+``beta < 1`` no bound at all, and only ``beta = 1`` maximises the ELBO itself (Alemi et al., ICML 2018). The plain
 autoencoder of the lesson is the same network trained with :math:`\varepsilon = 0` and :math:`\beta = 0`.
 """
 
@@ -1011,7 +1012,8 @@ def kl_per_dimension(model: keras.Model, images: np.ndarray) -> np.ndarray:
 def active_units(model: keras.Model, images: np.ndarray, *, threshold: float = 0.01) -> tuple[int, np.ndarray]:
     r"""Active units (Burda et al. 2016): dims u with :math:`\mathrm{Var}_x(\mathbb E_q[z_u]) >` ``threshold``.
 
-    A unit whose posterior mean ignores the input is collapsed onto the prior.
+    A unit whose posterior mean ignores the input is *inactive*; it is *collapsed* onto the prior only if its
+    variance is 1 too (q(z_u | x) = p(z_u), KL 0): see :func:`kl_per_dimension`.
 
     Parameters
     ----------

@@ -29,9 +29,9 @@
 #
 # **Prerequisites:** lesson 00 (images in $[0, 1]$, the digit data); lesson 01 helps (the course classifier used as
 # a metric); basic probability (Gaussians, expectations, the KL divergence); basic Keras.
-# **Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 25 s · full mode ≈ 1 min (it trains a 2-D VAE
-# from scratch for 3 000 steps with a progress bar — 33 s in `benchmarks/vae.py` — and computes IWAE bounds with
-# k = 1000).
+# **Run time (2-core laptop):** the first cell prints it for quick mode (`COURSE_QUICK=1`) and full mode (which
+# trains a 2-D VAE from scratch for 3 000 steps with a progress bar and computes IWAE bounds with k = 1000), as
+# measured by `benchmarks/lesson_timings.py`.
 # The other models were trained once with `python -m course_lib pretrain vae-digits` (and `vae-2d`, `ae-digits`,
 # `vae-glyphs`, `vae-beta0.1`, `vae-beta2`, `vae-beta4`, `vae-beta64`) on the 1 297 training digits; every number
 # below is measured on the 500 held-out test digits.
@@ -50,7 +50,7 @@ import tensorflow as tf
 
 from course_lib import checkpoints, data, vae, vae_viz, viz
 from course_lib.classifier import load_digit_classifier
-from course_lib.config import is_quick, limit_threads, quick, seed_everything
+from course_lib.config import is_quick, lesson_run_time, limit_threads, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 from course_lib.exercises.l02_vae import BETA_TO_ZERO
 from course_lib.metrics import softmax
@@ -69,6 +69,7 @@ def classify(images):
 
 print("quick mode" if is_quick() else "full mode", f"| {len(train)} training digits, {len(test)} test digits,",
       f"8x8, grey levels {np.unique(train)[:4]} … (17 levels k/16)")
+print(lesson_run_time("02_vae"))
 
 # %% [markdown]
 # ## 1. From autoencoder to VAE: why an autoencoder is not a generator
@@ -94,8 +95,9 @@ viz.show_images(rows, titles, ncols=8, size=1.25, suptitle=(
 # The AE reconstructs better: it spends all its capacity on it. Now decode **random** codes $z \sim \mathcal N(0, I)$
 # with both decoders and let the course classifier (lesson 01's digit CNN) judge them: the share of samples it
 # recognises with confidence ≥ 0.9, and how many of the 10 digits appear in ≥ 5 % of the samples. The third row gives
-# the AE a fair chance: codes drawn from a Gaussian *fitted* to its training codes (mean and full covariance).
-# Same decoder calls, same seed, 2 000 samples each (one batched decoder call per set).
+# the AE a fair chance: codes drawn from a Gaussian *fitted* to its training codes (mean and full covariance); the
+# fourth does the same for the VAE. Same decoder calls, same seed, 2 000 samples each (one batched decoder call
+# per set).
 
 # %% tags=["rerun"]
 n_samples = quick(2000, 1000)
@@ -103,6 +105,7 @@ codes = {
     "AE, z ~ N(0, I)": (ae, vae.prior_codes(n_samples, 16, seed=0)),
     "AE, z ~ Gaussian fitted to its codes": (ae, vae.gaussian_fit_codes(ae, train, n_samples, seed=0)),
     "VAE, z ~ N(0, I)": (vae16, vae.prior_codes(n_samples, 16, seed=0)),
+    "VAE, z ~ Gaussian fitted to its codes": (vae16, vae.gaussian_fit_codes(vae16, train, n_samples, seed=0)),
 }
 random_decodes = {name: vae.decode(model, z) for name, (model, z) in codes.items()}
 random_decodes["real test digits"] = test
@@ -114,6 +117,11 @@ for name, s in scores.items():
 mu_ae = vae.encode(ae, train)[0]
 print(f"\nAE training codes: per-dimension means in [{mu_ae.mean(0).min():.2f}, {mu_ae.mean(0).max():.2f}], "
       f"stds in [{mu_ae.std(0).min():.2f}, {mu_ae.std(0).max():.2f}] — not N(0, 1)")
+mu_v, logvar_v = vae.encode(vae16, train)
+aggregate_var = mu_v.var(0) + np.exp(logvar_v).mean(0)    # variance of the aggregate posterior, per dimension
+print(f"VAE: the aggregate posterior q(z) = mean over x of q(z|x) has per-dimension means in "
+      f"[{mu_v.mean(0).min():.2f}, {mu_v.mean(0).max():.2f}] and variances in [{aggregate_var.min():.2f}, "
+      f"{aggregate_var.max():.2f}] — close to N(0, I), not equal to it")
 
 # %%
 rows, titles = [], []
@@ -135,6 +143,14 @@ viz.show_images(rows, titles, ncols=8, size=1.3, row_labels=["AE", "AE, fitted",
 # way) — the AE's decoder is not bad, its code distribution is unknown. **The VAE makes the code distribution
 # part of the model:** a prior $p(z) = \mathcal N(0, I)$ and a training objective that keeps the codes of real
 # images where the prior puts its mass. That objective is the ELBO.
+#
+# Compare the two VAE rows, though: a Gaussian fitted to the VAE's own codes can also score a lower KID than the
+# prior (`benchmarks/vae.py` measures it with 50 KID subsets; `benchmarks/results/vae.json`, `random_decodes`).
+# The ELBO pulls each $q(z \mid x)$ towards $p(z)$ *and* rewards reconstruction, so the **aggregate posterior**
+# $q(z) = \frac1N\sum_n q(z \mid x_n)$ — where the decoder was trained — does not match the prior exactly (the
+# printed means and variances above; Hoffman & Johnson, NeurIPS workshop 2016, "ELBO surgery"). Prior samples
+# that fall where $q(z)$ has little mass decode to poorer digits. The prior makes sampling possible; it does not
+# make it perfect.
 #
 # ## 2. The ELBO in five lines
 #
@@ -183,8 +199,11 @@ viz.show_images(rows, titles, ncols=8, size=1.3, row_labels=["AE", "AE, fitted",
 # images and trains on its sum with the KL (`total_loss`), without a word on what, if anything, that sum bounds. For a grey value $x \in (0, 1)$, $\exp(-\mathrm{BCE})$
 # is not a probability of anything — it does not sum to 1 over the values a pixel can take — so that "ELBO" bounds
 # nothing and cannot be compared between models (measured in section 7). A Gaussian decoder (MSE) is a density on
-# discrete data, and its implicit variance silently sets the weight of the KL (the literature list in the course
-# notes gives the details).
+# discrete data — its likelihood can grow without bound as its variance shrinks, so its "nats" do not compare — and
+# its fixed variance $s^2$ silently sets the weight of the KL: $-\log \mathcal N(x; \hat x, s^2 I) =
+# \lVert x - \hat x\rVert^2 / (2s^2) + \text{const}$, so minimising "MSE + KL" is the Gaussian ELBO with
+# $s^2 = \tfrac12$, and any other weighting is a β ≠ 1 in disguise (Loaiza-Ganem & Cunningham, NeurIPS 2019, discuss
+# the analogous error for the Bernoulli).
 
 # %% [markdown]
 # **The code, line by line.** Each function is one term of the equations above; the training step of
@@ -261,7 +280,10 @@ kl_diag_gaussian = check("02.kl", kl_diag_gaussian)
 # ### Exercise 2 — reparameterisation, with gradients
 # Write `reparameterize_by_hand(mu, logvar, eps)` with TensorFlow operations. The check draws 20 000 samples, tests
 # their mean and standard deviation, and asks `tf.GradientTape` whether gradients reach `mu` and `logvar`
-# (`tf.random.normal(mean=mu, ...)` would give the right samples and no gradient).
+# (building $z$ with TensorFlow operations is what keeps the gradient; the same samples computed *outside* the
+# graph — in numpy, or after a `.numpy()` — would reach the loss as constants, with no gradient to $\mu$ or
+# $\log\sigma^2$. `tf.random.normal(shape, mean=mu, stddev=sigma)` computes `rnd * stddev + mean` and does pass
+# the gradient to `mu`.)
 
 # %% exercise="02.reparam" tags=["exercise"]
 def reparameterize_by_hand(mu, logvar, eps):
@@ -293,24 +315,28 @@ log_likelihood_by_hand = check("02.loglik", log_likelihood_by_hand)
 # `vae.train_vae` draws a minibatch of 128 training digits and fresh noise $\varepsilon$ at every step, computes
 # $\mathcal L$ with `elbo_terms` and takes an Adam step (learning rate $10^{-3}$); a tqdm progress bar shows the
 # running terms, and the stop button (Ctrl-C) ends training after the last completed step, keeping its weights.
-# Every 250 steps it records the ELBO of the held-out test digits.
+# Every 250 steps it records the ELBO of **validation** digits: the last 200 of the 1 297 training digits, held
+# back from training here. The 500 test digits stay untouched until the models are compared (the test set is for
+# the final numbers, never for watching training).
 #
-# **Full mode** trains a VAE with a **2-D** latent space from scratch for 3 000 steps (about 30–60 s on 2 cores; the
-# recipe of the shipped `vae-2d`, which it reproduces). **Quick mode** loads the shipped `vae-2d` and trains it 20 more steps through the
-# same code.
+# **Full mode** trains a VAE with a **2-D** latent space from scratch for 3 000 steps on the other 1 097 training
+# digits (the recipe of the shipped `vae-2d`, which saw all 1 297). **Quick mode** loads the shipped `vae-2d` and
+# trains it 20 more steps through the same code — that model has seen the validation digits, so in quick mode the
+# validation curve is not held out.
 
 # %% tags=["rerun"]
 spec = vae.LESSON_TRAINING
 seed_everything(spec["seed"])
 model2d = vae.load_vae("vae-2d") if is_quick() else vae.build_vae(spec["latent_dim"], seed=spec["seed"])
-history = vae.train_vae(model2d, train, steps=quick(spec["steps"], spec["quick_steps"]), validation=test,
+fit_digits, val_digits = train[:-200], train[-200:]   # a validation split of the training digits
+history = vae.train_vae(model2d, fit_digits, steps=quick(spec["steps"], spec["quick_steps"]), validation=val_digits,
                         validate_every=quick(spec["validate_every"], 10), seed=spec["seed"])
 print(f"{history['completed'][0]} steps in {history['seconds']:.1f} s")
 
 fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.2, 3.2))
 ax0.plot(history["step"], history["reconstruction"], label="E[log p(x|z)] (training batches)")
 ax0.plot(history["step"], history["elbo"], label="ELBO (training batches)")
-ax0.plot(history["val_step"], history["val_elbo"], "o-", label="ELBO (test digits)")
+ax0.plot(history["val_step"], history["val_elbo"], "o-", label="ELBO (validation digits)")
 ax0.axhline(-vae.uniform_nats(), color="gray", ls=":", label="uniform guessing")
 ax0.set(xlabel="training step", ylabel="nats per image", title="the ELBO and its reconstruction term")
 ax0.legend()
@@ -345,6 +371,35 @@ for name in ("vae-2d", "vae-digits"):
           f"IWAE k=1000 {quality['test_iwae_1000']:.2f}")
 print(f"baselines: independent pixel histograms {vae.pixel_histogram_nats(train, test):.2f}, "
       f"uniform over the 17 levels {-vae.uniform_nats():.2f} nats/image")
+
+
+# %% [markdown]
+# ### Exercise 4 — the IWAE bound, written and run
+# Write `iwae_by_hand(model, images, k, seed=0)` returning $\mathcal L_k(x)$ for every image (shape `(N,)`, nats):
+#
+# 1. `mu, logvar = vae.encode(model, images)`; draw `eps` of shape `(N, k, d)` with
+#    `np.random.default_rng(seed)` and form $z_i = \mu + \sigma \odot \varepsilon_i$ (shape `(N, k, d)`);
+# 2. decode all $N k$ codes in one call, `params = vae.decoder_of(model)(z.reshape(N * k, d))`, and get
+#    $\log p(x \mid z_i)$ with `vae.log_likelihood(params, np.repeat(images, k, axis=0))`, reshaped to `(N, k)`;
+# 3. add $\log p(z_i)$ (a standard normal) and subtract $\log q(z_i \mid x)$ (a normal with mean μ and variance
+#    $e^{\text{logvar}}$), both summed over the $d$ dimensions: these are the log weights $\log w_i$;
+# 4. average the *weights* (not their logs) in log space: `scipy.special.logsumexp(log_w, axis=1) - np.log(k)`.
+#
+# The check runs your function on 200 test digits at $k = 1$ (the ELBO) and $k = 50$ and compares it with
+# `vae.iwae_bound` within the sampling error of the two estimates; the cell after it prints your bound as $k$ grows.
+
+# %% exercise="02.iwae" tags=["exercise"]
+def iwae_by_hand(model, images, k, seed=0):
+    ...  # your code here: encode, k reparameterised draws, log weights, log-mean-exp
+
+
+# %%
+check("02.iwae", iwae_by_hand)
+# reveal("02.iwae")
+for k in quick((1, 10, 100, 1000), (1, 10, 100)):
+    bound = iwae_by_hand(vae16, test[:200], k, seed=3)
+    print(f"your IWAE bound, vae-digits, 200 test digits, k = {k:>4}: {bound.mean():8.2f} ± "
+          f"{bound.std(ddof=1) / np.sqrt(len(bound)):.2f} nats/image (± standard error over the digits)")
 
 # %% [markdown]
 # ## 4. Inside the latent space
@@ -385,11 +440,15 @@ for a, b in quick(((1, 7), (3, 8)), ((1, 7),)):
 #
 # Higgins et al. (ICLR 2017) weigh the KL by $\beta$: $\mathcal L_\beta = -\mathbb E_q[\log p(x \mid z)] + \beta\,
 # \mathrm{KL}$. $\beta > 1$ pushes the codes harder towards the prior (in their experiments, towards more
-# disentangled factors); $\beta < 1$ lets them carry more information. With $\beta \ne 1$ the objective is **no longer
-# a bound on $\log p(x)$** — so below every model is scored with the true ELBO ($\beta = 1$) on the test digits.
+# disentangled factors); $\beta < 1$ lets them carry more information. What happens to the bound? Since
+# $\mathrm{KL} \ge 0$, for $\beta > 1$ the β-objective $\mathbb E_q[\log p(x \mid z)] - \beta\,\mathrm{KL}$ is
+# *below* the ELBO, so it is still a lower bound on $\log p(x)$ — a looser one. For $\beta < 1$ it is above the ELBO
+# and is no longer a bound at all. And only $\beta = 1$ maximises the ELBO itself: a model trained with any other β
+# has a worse ELBO than it could have (Higgins et al. 2017; Alemi et al., ICML 2018, read β as a rate–distortion
+# trade-off). So below every model is scored with the true ELBO ($\beta = 1$) on the test digits.
 # The shipped models differ only in β: 0.1, 1 (`vae-digits`), 2, 4 and 64.
 #
-# ### Exercise 4 — predict what β → 0 gives
+# ### Exercise 5 — predict what β → 0 gives
 # Before you look at the table: which statements are true? Return the set of letters from `beta_to_zero()`.
 
 # %%
@@ -419,8 +478,11 @@ for beta, row in table.items():
 
 # %% [markdown]
 # **Active units** (Burda et al. 2016) count the latent dimensions whose posterior mean actually varies with the
-# input, $\operatorname{Var}_x(\mathbb E_q[z_u]) > 0.01$. A unit that does not is **collapsed**: $q(z_u \mid x) =
-# p(z_u)$ for every $x$, its KL is 0, and the decoder ignores it. The KL of every unit, per β:
+# input, $\operatorname{Var}_x(\mathbb E_q[z_u]) > 0.01$. An **inactive** unit is not necessarily a **collapsed** one.
+# Collapsed means $q(z_u \mid x) = p(z_u) = \mathcal N(0, 1)$ for every $x$: mean 0 *and* variance 1, so its KL is 0
+# and it carries nothing. A unit whose mean is constant but whose variance is not 1 is inactive yet has a KL above 0
+# ($\tfrac12(\mu^2 + \sigma^2 - \log\sigma^2 - 1) > 0$ for $\sigma^2 \ne 1$): it pays KL for nothing the decoder
+# can use. The per-unit KL tells the two apart; the cell after the figure counts both. The KL of every unit, per β:
 
 # %%
 fig, ax = plt.subplots(figsize=(8.2, 3.2))
@@ -434,8 +496,14 @@ ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside the bars
 fig.tight_layout()
 print("β = 64: largest KL of any unit", f"{table[64.0]['kl_per_dim'].max():.4f} nats;",
       "variance of its posterior means over the test digits", f"{table[64.0]['mean_variances'].max():.2e}")
+print(f"{'β':>5} {'inactive units':>15} {'of which collapsed (KL < 0.01 nats)':>37} {'KL of the inactive units':>26}")
+for beta, row in table.items():
+    inactive = row["mean_variances"] <= 0.01
+    collapsed = inactive & (row["kl_per_dim"] < 0.01)
+    print(f"{beta:>5g} {inactive.sum():>15} {collapsed.sum():>37} {row['kl_per_dim'][inactive].sum():>21.3f} nats")
 
 # %% [markdown]
+# Read the last table: an inactive unit whose KL is not ≈ 0 is paying for a posterior variance different from 1.
 # At β = 64 **every** unit has collapsed: the code carries no information about $x$, every reconstruction is the same
 # average digit, and all the prior samples look alike. Note what the classifier metric says: 100 % "confident"
 # but a single digit present — confidence alone would call this a perfect generator; coverage exposes it.
@@ -553,8 +621,10 @@ total = np.exp(np.asarray(vae.level_log_probs(params))).sum(-1).mean()
 print("discretised logistic: Σ_k P(k | z) =", np.round(total, 6))
 
 # %% [markdown]
-# **"β-VAE with β ≠ 1 still maximises a bound on the likelihood."** It does not: the β table reports the true ELBO
-# (β = 1) of every model, and only β = 1 optimises it. β = 0.1 reconstructs best and has the *worst* ELBO.
+# **"β-VAE with any β still maximises a bound on the likelihood."** Only in part: for β > 1 the objective is a
+# looser lower bound (the KL it over-weights is ≥ 0), for β < 1 it is no bound at all, and only β = 1 maximises
+# the ELBO itself. The β table reports the true ELBO (β = 1) of every model: read which β reconstructs best and
+# which has the best ELBO — they are not the same model.
 #
 # ## 8. Recap
 # - An autoencoder's decoder is a generator only if you know where its codes live; the VAE fixes that with a prior
@@ -564,8 +634,10 @@ print("discretised logistic: Σ_k P(k | z) =", np.round(total, 6))
 # - The decoder likelihood must be a distribution over the data's values (here the discretised logistic over 17
 #   levels) for the ELBO to be a bound you can compare in nats; IWAE with large $k$ tightens it.
 # - The closed-form KL agrees with Monte Carlo; the reparameterisation trick lets gradients reach μ and σ.
-# - β trades reconstruction against the KL; large β (or a pixel-mean loss, which is β = 64 here) collapses the
-#   posterior — measured as zero active units.
+# - β trades reconstruction against the KL; β > 1 optimises a looser bound, β < 1 no bound; large β (or a
+#   pixel-mean loss, which is β = 64 here) collapses the posterior — measured as zero active units and a KL of 0 per
+#   unit (an inactive unit is collapsed only when its KL is 0 too).
+# - The IWAE bound you wrote (exercise 4) tightens as $k$ grows, towards $\log p(x)$.
 #
 # ## References
 # - D. P. Kingma, M. Welling. Auto-Encoding Variational Bayes. *ICLR* 2014.
@@ -577,6 +649,8 @@ print("discretised logistic: Σ_k P(k | z) =", np.round(total, 6))
 # - S. R. Bowman, L. Vilnis, O. Vinyals, A. M. Dai, R. Jozefowicz, S. Bengio. Generating Sentences from a Continuous Space. *CoNLL* 2016 (posterior collapse, KL annealing).
 # - C. P. Burgess, I. Higgins, A. Pal, L. Matthey, N. Watters, G. Desjardins, A. Lerchner. Understanding disentangling in β-VAE. arXiv:1804.03599, 2018.
 # - G. Loaiza-Ganem, J. P. Cunningham. The continuous Bernoulli: fixing a pervasive error in variational autoencoders. *NeurIPS* 2019.
+# - A. A. Alemi, B. Poole, I. Fischer, J. V. Dillon, R. A. Saurous, K. Murphy. Fixing a Broken ELBO. *ICML* 2018.
+# - M. D. Hoffman, M. J. Johnson. ELBO surgery: yet another way to carve up the variational evidence lower bound. *NIPS Workshop in Advances in Approximate Bayesian Inference* 2016.
 # - P. Ghosh, M. S. M. Sajjadi, A. Vergari, M. Black, B. Schölkopf. From Variational to Deterministic Autoencoders. *ICLR* 2020.
 # - J. Lafferty, A. McCallum, F. Pereira. Conditional Random Fields: Probabilistic Models for Segmenting and Labeling Sequence Data. *ICML* 2001.
 # - M. Bińkowski, D. J. Sutherland, M. Arbel, A. Gretton. Demystifying MMD GANs. *ICLR* 2018 (KID).

@@ -1,5 +1,5 @@
 """Exercises of lesson 02 (VAE): the KL term, the reparameterisation trick, the reconstruction term summed over
-pixels, and what β → 0 gives."""
+pixels, the importance-weighted bound, and what β → 0 gives."""
 
 from __future__ import annotations
 
@@ -101,8 +101,9 @@ def _check_reparam(fn) -> str:
         total = tf.reduce_sum(z)
     grad_mu, grad_logvar = tape.gradient(total, [mu, logvar])
     assert grad_mu is not None and grad_logvar is not None, (
-        "no gradient reaches mu or logvar. Hint: do not draw z with tf.random.normal(mean=mu, ...); build it as "
-        "mu + sigma * eps from the given eps, so that z is an ordinary differentiable function of mu and logvar.")
+        "no gradient reaches mu or logvar. Hint: build z with TensorFlow operations as mu + sigma * eps from the "
+        "given eps, so that z is a differentiable function of mu and logvar; a z computed outside the graph (numpy, "
+        "or .numpy() anywhere on the way) carries no gradient.")
     z = np.asarray(z, dtype=np.float64)
     assert z.shape == (20_000, 3), f"z must have the shape of eps (20000, 3); got {z.shape}"
     std = z.std(axis=0)
@@ -210,3 +211,63 @@ def _check_beta(fn) -> str:
     missing = sorted({"A", "B"} - answer)
     assert not missing, f"{missing[0]} is true too — the β table below measures it: {BETA_TO_ZERO[missing[0]]}"
     return "The β table and the widget below measure both."
+
+
+# --- 02.iwae: the importance-weighted bound, written and run ---------------------------------------------------
+
+
+def iwae_by_hand(model, images, k, seed=0):
+    """IWAE bound per image (nats): log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x), computed in log space."""
+    from scipy.special import logsumexp
+
+    from course_lib import vae
+
+    mu, logvar = vae.encode(model, images)                                    # (N, d) each
+    n, d = mu.shape
+    eps = np.random.default_rng(seed).standard_normal((n, k, d)).astype(np.float32)
+    z = mu[:, None] + np.exp(0.5 * logvar[:, None]) * eps                     # (N, k, d): k draws from q(z|x)
+    params = vae.decoder_of(model)(z.reshape(n * k, d))
+    log_px = np.asarray(vae.log_likelihood(params, np.repeat(images, k, axis=0))).reshape(n, k)
+    log_pz = -0.5 * np.sum(np.log(2 * np.pi) + z**2, axis=-1)                 # log N(z; 0, I)
+    log_qz = -0.5 * np.sum(np.log(2 * np.pi) + logvar[:, None] + eps**2, axis=-1)   # log N(z; mu, sigma²)
+    return logsumexp(log_px + log_pz - log_qz, axis=1) - np.log(k)          # log-mean-exp over the k weights
+
+
+def _iwae_wrong(model, images, k, seed=0):
+    from course_lib import vae
+
+    mu, logvar = vae.encode(model, images)
+    n, d = mu.shape
+    eps = np.random.default_rng(seed).standard_normal((n, k, d)).astype(np.float32)
+    z = mu[:, None] + np.exp(0.5 * logvar[:, None]) * eps
+    params = vae.decoder_of(model)(z.reshape(n * k, d))
+    log_px = np.asarray(vae.log_likelihood(params, np.repeat(images, k, axis=0))).reshape(n, k)
+    log_pz = -0.5 * np.sum(np.log(2 * np.pi) + z**2, axis=-1)
+    log_qz = -0.5 * np.sum(np.log(2 * np.pi) + logvar[:, None] + eps**2, axis=-1)
+    return np.mean(log_px + log_pz - log_qz, axis=1)  # mean of the log weights: a k-sample ELBO, not the IWAE bound
+
+
+@exercise("02.iwae", "the importance-weighted bound", solution=iwae_by_hand, wrong=_iwae_wrong)
+def _check_iwae(fn) -> str:
+    from ..data import digits
+    from ..vae import iwae_bound, load_vae
+
+    model, images = load_vae("vae-digits"), digits("test")[0][:200]
+    means = {}
+    for k in (1, 50):
+        got = np.asarray(fn(model, images, k, seed=7), dtype=np.float64)
+        assert got.shape == (len(images),), f"return one bound per image, shape ({len(images)},); got {got.shape}"
+        assert np.all(np.isfinite(got)), (f"your bound at k = {k} has non-finite values. Hint: average the weights in "
+                                          "log space: scipy.special.logsumexp(log_w, axis=1) - log(k).")
+        library = iwae_bound(model, images, k=k, seed=0)
+        diff = got - library                      # two independent estimates of the same bound, image by image
+        se = float(np.std(diff, ddof=1) / np.sqrt(len(diff)))
+        assert abs(diff.mean()) < 4 * se + 0.05, (
+            f"at k = {k} your bound averages {got.mean():.2f} nats/image over 200 test digits, the library's "
+            f"{library.mean():.2f} (difference {diff.mean():+.2f} ± {se:.2f}). Hint: log w_i = log p(x|z_i) + "
+            "log p(z_i) - log q(z_i|x); the bound is log of the *mean of the weights* (logsumexp - log k), not the "
+            "mean of the log weights.")
+        means[k] = got.mean()
+    assert means[50] > means[1], "the bound must tighten (rise) from k = 1 to k = 50"
+    return (f"Your bound matches vae.iwae_bound within its sampling error: {means[1]:.2f} nats/image at k = 1 (the "
+            f"ELBO), {means[50]:.2f} at k = 50.")
