@@ -719,12 +719,14 @@ def transform_3d(groups: np.ndarray, transform: str = "bior1.5", *, inverse: boo
     return ((haar.T @ flat) @ backward.T).reshape(n, k, b, b)     # inverse Haar, then inverse 2-D transform
 
 
-def hard_threshold(spectra: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    r"""Zero the 3-D coefficients with :math:`|c| \le` ``threshold`` (= λ3D·σ); keep each group's DC term.
+def hard_threshold(spectra: np.ndarray, threshold: float, *, keep_dc: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    r"""Zero the 3-D coefficients with :math:`|c| \le` ``threshold`` (= λ3D·σ); by default keep each group's DC term.
 
-    The DC (mean) of a group is its brightness, not noise: zeroing it where the image is dark would bias the
-    result towards black, so it is always kept (the reference implementation does the same -- measured in
-    the lesson).
+    Dabov et al. (2007) threshold every coefficient, the DC included, and so does Lebrun's IPOL implementation
+    (2012). Keeping the DC whatever its size is **this course's choice** (``keep_dc=True``): the DC of a group is
+    its mean brightness, and zeroing it in a dark, flat region pulls the estimate towards black. Lesson 03 and
+    ``benchmarks/bm3d_dc.py`` measure what the choice changes on the test photos; ``keep_dc=False`` is the paper's
+    rule.
 
     Parameters
     ----------
@@ -732,6 +734,8 @@ def hard_threshold(spectra: np.ndarray, threshold: float) -> tuple[np.ndarray, n
         3-D spectra of n groups (from :func:`transform_3d`).
     threshold : float
         Threshold ≥ 0 in image units (λ3D·σ, 0-1 scale).
+    keep_dc : bool
+        Keep the DC ``spectra[:, 0, 0, 0]`` whatever its size (the course's default); False thresholds it too.
 
     Returns
     -------
@@ -749,12 +753,14 @@ def hard_threshold(spectra: np.ndarray, threshold: float) -> tuple[np.ndarray, n
 
     References
     ----------
-    Dabov et al. 2007, eq. 6 and 10 (see the module docstring).
+    Dabov et al. 2007, eq. 6 and 10 (see the module docstring); M. Lebrun, An analysis and implementation of
+    the BM3D image denoising method, IPOL 2:175-213, 2012.
     """
     threshold = check_range(threshold, "threshold", 0.0, np.inf)
     keep = np.abs(spectra) > threshold
-    keep[:, 0, 0, 0] = True  # DC of the 3-D spectrum
-    return np.where(keep, spectra, 0).astype(spectra.dtype), keep.sum(axis=(1, 2, 3))
+    if keep_dc:
+        keep[:, 0, 0, 0] = True  # DC of the 3-D spectrum
+    return np.where(keep, spectra, 0).astype(spectra.dtype), np.maximum(keep.sum(axis=(1, 2, 3)), 1)
 
 
 def wiener(noisy_spectra: np.ndarray, pilot_spectra: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:

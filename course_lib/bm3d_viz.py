@@ -389,11 +389,7 @@ def step1_variant(noisy: np.ndarray, sigma: float, *, weights: bool = True, kais
     window = B.kaiser_window(8, p.beta) if kaiser else np.ones((8, 8))
     for positions in B._batches(groups):
         spectra = B.transform_3d(B.extract_blocks(noisy, positions, 8), p.transform)
-        if keep_dc:
-            thresholded, n_kept = B.hard_threshold(spectra, lambda_3d * sigma)
-        else:
-            keep = np.abs(spectra) > lambda_3d * sigma
-            thresholded, n_kept = spectra * keep, np.maximum(keep.sum(axis=(1, 2, 3)), 1)
+        thresholded, n_kept = B.hard_threshold(spectra, lambda_3d * sigma, keep_dc=keep_dc)
         estimates = B.transform_3d(thresholded, p.transform, inverse=True)
         w = 1.0 / (sigma**2 * n_kept) if weights else np.ones(len(positions))
         B.aggregate(numerator, denominator, estimates, positions, w, window)

@@ -278,7 +278,7 @@ def ssim_by_hand(clean, estimate):
 
 
 # %%
-check("00.ssim", ssim_by_hand)
+ssim_by_hand = check("00.ssim", ssim_by_hand)
 # reveal("00.ssim")
 astronaut = data.load_photo("astronaut")
 for name, y in same_psnr.items():

@@ -240,7 +240,7 @@ def gan_train_step(generator, discriminator, g_opt, d_opt, real, z):
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-check("01.trainstep", gan_train_step)
+gan_train_step = check("01.trainstep", gan_train_step)
 # reveal("01.trainstep")
 my_g, my_d = gan.build_toy_generator(seed=0), gan.build_toy_discriminator(seed=1)
 my_g_opt, my_d_opt = keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5)

@@ -394,7 +394,7 @@ def iwae_by_hand(model, images, k, seed=0):
 
 
 # %%
-check("02.iwae", iwae_by_hand)
+iwae_by_hand = check("02.iwae", iwae_by_hand)
 # reveal("02.iwae")
 for k in quick((1, 10, 100, 1000), (1, 10, 100)):
     bound = iwae_by_hand(vae16, test[:200], k, seed=3)

@@ -27,8 +27,8 @@
 # - compare BM3D with NL-means, Gaussian blur and the authors' reference package — and recognise NL-means sold as "BM3D".
 #
 # **Prerequisites:** lesson 00 (images in $[0, 1]$, σ on that scale, PSNR); numpy; what a 2-D DCT is helps.
-# **Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 20 s · full mode ≈ 2 min (larger images, three
-# noise levels, the reference package on 512×512 photos).
+# **Run time (2-core laptop):** the first cell prints it for quick mode (`COURSE_QUICK=1`) and full mode (larger
+# images, three noise levels, the reference package on 512×512 photos), as measured by `benchmarks/lesson_timings.py`.
 # Nothing is trained and nothing is downloaded.
 #
 # BM3D is K. Dabov, A. Foi, V. Katkovnik and K. Egiazarian, *Image denoising by sparse 3-D transform-domain
@@ -44,7 +44,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import bm3d, bm3d_viz, data, degrade, metrics, viz
-from course_lib.config import is_quick, quick, seed_everything
+from course_lib.config import is_quick, lesson_run_time, load_benchmark, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 from course_lib.exercises.l03_bm3d import WHY_STEP2
 
@@ -52,7 +52,7 @@ seed_everything(0)
 size = quick(256, 128)                                  # side of the working crop
 camera = data.load_photo("camera")                      # 512x512 test photo (never used for tuning)
 crop = np.ascontiguousarray(camera[256 - size // 2 : 256 + size // 2, 256 - size // 2 : 256 + size // 2])
-print("quick mode" if is_quick() else "full mode", f"| working crop {crop.shape}")
+print("quick mode" if is_quick() else "full mode", f"| working crop {crop.shape} |", lesson_run_time("03_bm3d"))
 
 # %% [markdown]
 # ## 1. The idea in four equations
@@ -136,6 +136,34 @@ print(inspect.getsource(bm3d.block_distances))
 bm3d_viz.match_view(crop, y=quick(150, 86), x=quick(156, 92), sigma255=25);   # a block on the tripod's leg
 
 # %% [markdown]
+# ### Exercise 1 — block matching, written and run
+# Write `match_one(image, y, x, n_blocks=16, block=8, window=39)` for **one** reference block, the plain way: loop
+# over the top-left corners $(y', x')$ of the `window`×`window` square *centred* on $(y, x)$ (keep only blocks that
+# fit inside the image), compute $d = \frac{1}{N_1^2}\lVert Z_{(y, x)} - Z_{(y', x')}\rVert_2^2$ (`np.mean` of the
+# squared difference), and return the `n_blocks` closest as `(positions, distances)`: arrays of shape `(n, 2)` and
+# `(n,)`, closest first, the reference block itself first. The check compares your matches with `match_blocks` at
+# three reference blocks of a noisy crop (one near a border); the cell after it times both.
+
+# %% exercise="03.match" tags=["exercise"]
+def match_one(image, y, x, n_blocks=16, block=8, window=39):
+    ...  # your code here: two loops over the window, a distance per block, sort, keep the n_blocks closest
+
+
+# %%
+match_one = check("03.match", match_one)
+# reveal("03.match")
+noisy25 = degrade.add_gaussian_noise(crop, 25 / 255, seed=0)
+start = time.perf_counter()
+positions, distances = match_one(noisy25, 40, 44)
+yours = time.perf_counter() - start
+start = time.perf_counter()
+everything = bm3d.match_blocks(noisy25, tau=np.inf)
+library = time.perf_counter() - start
+print(f"your loop: one reference block in {yours * 1000:.1f} ms; match_blocks: all {len(everything.sizes)} "
+      f"reference blocks in {library * 1000:.0f} ms ({yours * len(everything.sizes) / library:.0f}× faster per "
+      f"block). Your group's distances: {np.round(distances[:5] * 255**2, 0)}… (0-255 units)")
+
+# %% [markdown]
 # **How σ changes the matches.** Noise adds $2\sigma^2$ to every distance on average, so at high σ the noise, not
 # the image, decides which blocks look closest. We measure, for every reference block, which fraction of its 16
 # matches on the noisy image are also among its 16 matches on the clean image — and the same when matching on
@@ -205,6 +233,13 @@ bm3d_viz.sparsity_figure(crop);
 # \Upsilon(c) = \begin{cases} c & |c| > \lambda_{3D}\,\sigma \ \text{or } c \text{ is the DC} \\ 0 & \text{otherwise}\end{cases},\qquad
 # w^{ht}_{x_R} = \frac{1}{\sigma^2 N^{x_R}_{har}},$$
 # where $N_{har}$ counts the coefficients that survive. Then aggregation (section 1) gives the basic estimate.
+#
+# **The DC exemption is this course's choice, not the paper's.** Dabov et al. (2007) hard-threshold *every*
+# coefficient, the group's DC (its mean brightness) included, and so does Lebrun's IPOL implementation (Lebrun,
+# 2012). `course_lib` always keeps the DC (`bm3d.hard_threshold(..., keep_dc=True)`), because zeroing it where a
+# whole group is dark pulls the estimate towards black. On a photo the DC of a group of $k$ blocks of 8×8 is
+# about $N_1\sqrt{k}$ times its mean brightness, far above $\lambda_{3D}\sigma$ except in nearly black regions, so the two
+# rules rarely differ; section 10 measures it on the test photos and on a nearly black image.
 # The code, line by line:
 
 # %%
@@ -225,10 +260,10 @@ print(f"{len(groups.sizes)} reference blocks; group sizes:",
 
 
 # %% [markdown]
-# ### Exercise 1 — the hard-threshold step
+# ### Exercise 2 — the hard-threshold step
 # Write `hard_threshold_by_hand(spectra, threshold)` for spectra of shape `(n_groups, k, 8, 8)`: zero every
-# coefficient with $|c| \le$ `threshold`, keep each group's DC `spectra[g, 0, 0, 0]` whatever its size, and return
-# the thresholded spectra **and** the number of kept coefficients per group ($N_{har}$).
+# coefficient with $|c| \le$ `threshold`, keep each group's DC `spectra[g, 0, 0, 0]` whatever its size (the course's
+# rule), and return the thresholded spectra **and** the number of kept coefficients per group ($N_{har}$).
 
 # %% exercise="03.threshold" tags=["exercise"]
 def hard_threshold_by_hand(spectra, threshold):
@@ -248,7 +283,7 @@ hard_threshold_by_hand = check("03.threshold", hard_threshold_by_hand)
 # lets noisy-looking groups — many survivors, usually texture or noise — count little. The Kaiser window $K$
 # ($\beta = 2$) then trusts the centre of each block more than its border, which reduces blocking artefacts.
 #
-# ### Exercise 2 — predict the aggregation weight
+# ### Exercise 3 — predict the aggregation weight
 # Write `step1_weight(sigma, n_kept)`. Before running the check, predict: at σ = 25/255, how much more does a
 # group that kept only its DC weigh than one that kept 40 coefficients?
 
@@ -300,7 +335,7 @@ print(inspect.getsource(bm3d.wiener))
 
 
 # %% [markdown]
-# ### Exercise 3 — the Wiener shrinkage
+# ### Exercise 4 — the Wiener shrinkage
 # Write `wiener_shrinkage(pilot_spectra, sigma)` returning $\mathbf W$ from the basic estimate's group spectra.
 
 # %% exercise="03.wiener" tags=["exercise"]
@@ -313,7 +348,7 @@ wiener_shrinkage = check("03.wiener", wiener_shrinkage)
 # reveal("03.wiener")
 
 # %% [markdown]
-# ### Exercise 4 — why does step 2 help?
+# ### Exercise 5 — why does step 2 help?
 # Which statements are true? Return the set of their letters from `why_step2()`; the cell after the check
 # measures the claims.
 
@@ -452,8 +487,10 @@ for label, image in (("text page", text), ("synthetic pattern", pattern)):
           "(no training data, no learned weights)")
 
 # %% [markdown]
-# **Implementation pitfalls that cost PSNR silently** (each measured):
-# - *thresholding the DC away*: on a dark, flat image the mean drifts towards black;
+# **Implementation choices and pitfalls** (each measured):
+# - *the DC rule* (section 5): the paper thresholds the group's DC like any coefficient; the course keeps it. On a
+#   nearly black, flat image the paper's rule pulls the mean towards black (first lines below); on the test
+#   photos, `benchmarks/bm3d_dc.py` measures both rules with the same noise (the table after this cell);
 # - *σ on the wrong scale*: 25 instead of 25/255 (`course_lib` refuses it);
 # - *a fixed matching threshold at high noise*: at σ = 50 two noisy copies of the same block are $2\sigma^2 = 5000$
 #   apart (0–255 units) — more than $\tau_{match} = 2500$ — so groups collapse to one block. The paper switches to
@@ -478,6 +515,17 @@ print(f"σ = 50: mean step-1 group size with the fixed τ: {fixed:.1f}; with τ 
       f"{scaled:.1f}")
 for profile in ("normal", "paper"):
     print(f"profile={profile!r:<9} σ = 50: {metrics.psnr(crop, bm3d.bm3d(z50, 50 / 255, profile=profile)):.2f} dB")
+
+# %%
+dc = load_benchmark("bm3d_dc")
+print(f"{dc['command']}: both BM3D steps, DC kept (the course) vs DC thresholded (Dabov et al. 2007), same noise")
+print(f"{'σ':>3} {'DC kept':>9} {'DC thresholded':>15} {'kept − thresholded (± paired se)':>34} {'photos':>7}")
+for s, entry in dc["summary"].items():
+    f = entry["final"]
+    print(f"{s:>3} {f['dc_kept']:>9.3f} {f['dc_thresholded']:>15.3f} {f['kept_minus_thresholded']:>+24.4f} ± "
+          f"{f['se']:.4f} {f['n']:>7}")
+largest = max(abs(r["dc_kept"]["psnr"] - r["dc_thresholded"]["psnr"]) for r in dc["records"])
+print(f"largest difference on any photo and σ: {largest:.4f} dB")
 
 # %% [markdown]
 # ## 11. Recap and closing note

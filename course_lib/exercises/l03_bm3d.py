@@ -1,5 +1,5 @@
-"""Exercises of lesson 03 (BM3D): the hard-threshold step, the aggregation weight, the Wiener shrinkage and why
-step 2 helps."""
+"""Exercises of lesson 03 (BM3D): block matching, the hard-threshold step, the aggregation weight, the Wiener
+shrinkage and why step 2 helps."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def hard_threshold_by_hand(spectra, threshold):
 
 
 def _threshold_wrong(spectra, threshold):
-    keep = np.abs(spectra) > threshold  # forgets the DC: dark regions get darker
+    keep = np.abs(spectra) > threshold
+    keep[:, :, 0, 0] = True  # keeps the 2-D DC of every slice, not only the group's 3-D DC
     return np.where(keep, spectra, 0), keep.sum(axis=(1, 2, 3))
 
 
@@ -50,10 +51,12 @@ def _check_threshold(fn) -> str:
     expected, expected_n = hard_threshold(spectra, 1.5)
     assert got.shape == spectra.shape, f"the thresholded spectra must keep the shape {spectra.shape}; got {got.shape}"
     assert np.allclose(got[:3, 0, 0, 0], 0.05), (
-        "the DC term spectra[g, 0, 0, 0] was zeroed. Hint: it is the group's mean brightness, not noise — keep it.")
+        "the DC term spectra[g, 0, 0, 0] was zeroed. Hint: the course keeps it whatever its size (its choice; the "
+        "paper thresholds it like any coefficient) — force it to True in your mask.")
     wrong = int(np.sum(~np.isclose(got, expected)))
     assert wrong == 0, (f"{wrong} coefficients differ. Hint: keep c where |c| > threshold (use np.abs), set the "
-                        "others to 0 — do not shrink the survivors.")
+                        "others to 0 — do not shrink the survivors; the one exemption is the group's 3-D DC "
+                        "spectra[g, 0, 0, 0], not the first coefficient of every block.")
     assert n_kept.shape == (6,) and np.array_equal(n_kept, expected_n), (
         f"kept counts {n_kept.tolist()} should be {expected_n.tolist()}: count the kept coefficients of each group "
         "over axes (1, 2, 3), the DC included.")
@@ -185,3 +188,66 @@ def _check_why(fn) -> str:
     missing = sorted({"A", "B"} - answer)
     assert not missing, f"{missing[0]} is true too — the next cell measures it: {WHY_STEP2[missing[0]]}"
     return "The next cell measures both effects."
+
+
+# --- 03.match: block matching for one reference block, written and run ----------------------------------------
+
+
+def match_one(image, y, x, n_blocks=16, block=8, window=39):
+    """The n_blocks blocks closest to the reference block with top-left corner (y, x), searched in the window x
+    window square centred on it; distance = mean squared difference per pixel. Returns (positions (n, 2),
+    distances (n,)), closest first, the reference block first."""
+    h, w = image.shape
+    ref = image[y:y + block, x:x + block]
+    r = window // 2
+    candidates = []
+    for yy in range(max(0, y - r), min(h - block, y + r) + 1):          # only blocks that fit inside the image
+        for xx in range(max(0, x - r), min(w - block, x + r) + 1):
+            d = np.mean((image[yy:yy + block, xx:xx + block] - ref) ** 2)
+            candidates.append((0.0 if (yy, xx) == (y, x) else d, (yy, xx) != (y, x), yy, xx))
+    candidates.sort()                                                    # by distance; the reference wins ties
+    best = candidates[:n_blocks]
+    return np.array([(yy, xx) for _, _, yy, xx in best]), np.array([d for d, *_ in best])
+
+
+def _match_wrong(image, y, x, n_blocks=16, block=8, window=39):
+    h, w = image.shape
+    ref = image[y:y + block, x:x + block]
+    candidates = []
+    for yy in range(y, min(h - block, y + window - 1) + 1):             # the window starts at the block, not around it
+        for xx in range(x, min(w - block, x + window - 1) + 1):
+            d = np.mean((image[yy:yy + block, xx:xx + block] - ref) ** 2)
+            candidates.append((d, yy, xx))
+    candidates.sort()
+    best = candidates[:n_blocks]
+    return np.array([(yy, xx) for _, yy, xx in best]), np.array([d for d, *_ in best])
+
+
+@exercise("03.match", "block matching for one reference block", solution=match_one, wrong=_match_wrong)
+def _check_match(fn) -> str:
+    from ..bm3d import match_blocks
+    from ..data import load_photo
+    from ..degrade import add_gaussian_noise
+
+    crop = np.ascontiguousarray(load_photo("camera")[200:296, 200:296])
+    noisy = add_gaussian_noise(crop, 25 / 255, seed=0)
+    for y, x in ((40, 44), (2, 85), (88, 0)):                            # inside, near the top-right, bottom-left
+        result = fn(noisy, y, x)
+        assert isinstance(result, tuple) and len(result) == 2, "return (positions, distances)"
+        positions, distances = np.asarray(result[0]), np.asarray(result[1], dtype=np.float64)
+        assert positions.shape == (16, 2) and distances.shape == (16,), (
+            f"return the 16 closest blocks: positions of shape (16, 2) and distances of shape (16,); got "
+            f"{positions.shape} and {distances.shape}")
+        assert tuple(positions[0]) == (y, x), f"the reference block ({y}, {x}) must come first; got {positions[0]}"
+        groups = match_blocks(noisy, at=(y, x), max_blocks=16, tau=np.inf)
+        expected = groups.distances[0]
+        worst = float(np.max(np.abs(np.sort(distances) - expected)))
+        assert worst < 1e-6, (
+            f"at reference block ({y}, {x}) your 16 distances differ from course_lib.bm3d.match_blocks' by up to "
+            f"{worst:.3g} (yours {np.round(np.sort(distances)[1:4], 5)}…, expected {np.round(expected[1:4], 5)}…). "
+            "Hint: search the window x window square *centred* on the block (y - 19 … y + 19), keep only blocks "
+            "that fit inside the image, and use the mean squared difference per pixel.")
+        got = {tuple(p) for p in positions}
+        same = len(got & {tuple(p) for p in groups.positions[0]})
+        assert same >= 15, f"only {same} of your 16 blocks are among match_blocks' 16 at ({y}, {x})"
+    return "Your matches equal course_lib.bm3d.match_blocks' (which does all reference blocks at once, vectorised)."

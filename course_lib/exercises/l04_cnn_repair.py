@@ -1,4 +1,5 @@
-"""Exercises of lesson 04 (CNN repair): receptive field, the residual loss, where the CNN stops beating BM3D."""
+"""Exercises of lesson 04 (CNN repair): receptive field, the residual training step, where the CNN stops beating
+BM3D."""
 
 from __future__ import annotations
 
@@ -43,45 +44,72 @@ def _check_receptive(fn) -> str:
     return "DnCNN's 17 layers see 35×35 pixels; the FFDNet-style 12 layers at half resolution see 50×50."
 
 
-# --- 04.residual: the residual (noise-predicting) loss -------------------------------------------------------
+# --- 04.trainstep: the residual training step, written and run --------------------------------------------------
 
 
-def residual_loss(noisy, clean, predicted_noise):
-    """DnCNN's loss: mean squared error between the predicted noise and the true noise ``noisy - clean``.
+def residual_train_step(model, optimizer, noisy, sigma, clean):
+    """One Adam step of residual learning: ``model([noisy, sigma])`` predicts the *noise*; the estimate is
+    ``noisy - predicted noise`` and the loss is its MSE to the clean batch (= the MSE of the predicted noise to the
+    true noise). Returns the loss."""
+    import tensorflow as tf
 
-    Parameters
-    ----------
-    noisy, clean, predicted_noise : ndarray, float, same shape
-        Noisy and clean images and the network's noise estimate (0-1 scale).
-
-    Returns
-    -------
-    float
-        The MSE (0-1 intensity units squared).
-
-    References
-    ----------
-    K. Zhang, W. Zuo, Y. Chen, D. Meng and L. Zhang, "Beyond a Gaussian denoiser: residual learning of deep CNN
-    for image denoising", IEEE Trans. Image Processing 26(7):3142-3155, 2017, eq. 1.
-    """
-    return np.mean((predicted_noise - (noisy - clean)) ** 2)
+    with tf.GradientTape() as tape:
+        predicted_noise = model([noisy, sigma], training=True)
+        loss = tf.reduce_mean(tf.square(predicted_noise - (noisy - clean)))   # == mean((noisy - n̂ - clean)²)
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
 
 
-def _residual_wrong(noisy, clean, predicted_noise):
-    return np.mean((predicted_noise - clean) ** 2)
+def _trainstep_wrong(model, optimizer, noisy, sigma, clean):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:  # treats the output as the clean image: not residual learning
+        loss = tf.reduce_mean(tf.square(model([noisy, sigma], training=True) - clean))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
 
 
-@exercise("04.residual", "the residual loss", solution=residual_loss, wrong=_residual_wrong)
-def _check_residual(fn) -> str:
-    rng = np.random.default_rng(4)
-    clean = rng.random((4, 16, 16)).astype(np.float32)
-    noise = 0.1 * rng.standard_normal(clean.shape).astype(np.float32)
-    guess = 0.5 * noise + 0.01
-    close(fn(clean + noise, clean, noise), 0.0, tol=1e-10, what="loss of a perfect noise prediction",
-          hint="the target of the network is the noise n = noisy - clean, not the clean image.")
-    close(fn(clean + noise, clean, guess), np.mean((guess - noise) ** 2), tol=1e-7, what="loss of a half-right guess",
-          hint="average the squared difference between predicted_noise and (noisy - clean) over all pixels.")
-    return "Same minimiser as MSE on the clean image (clean = noisy - noise), but an easier target to learn."
+def _noise_predictor(seed):
+    import keras
+
+    from ..restore import build_denoiser
+
+    # residual=False: the network's output is used as it is — here, as the predicted noise
+    return build_denoiser(depth=4, width=16, seed=seed, residual=False), keras.optimizers.Adam(1e-3)
+
+
+def _denoised_psnr(model, noisy, sigma, clean):
+    estimate = np.clip(noisy - np.asarray(model([noisy, sigma], training=False)), 0, 1)
+    return float(np.mean(10 * np.log10(1 / np.mean((estimate - clean) ** 2, axis=(1, 2, 3)))))
+
+
+@exercise("04.trainstep", "the residual training step", solution=residual_train_step, wrong=_trainstep_wrong)
+def _check_trainstep(fn) -> str:
+    from ..restore import make_batch, split_photos
+
+    train_images, val_images = split_photos()
+    (noisy, sigma), clean = make_batch("denoise", train_images, 8, 32, np.random.default_rng(0))
+    ours, theirs = _noise_predictor(0), _noise_predictor(0)
+    residual_train_step(*ours, noisy, sigma, clean)
+    fn(*theirs, noisy, sigma, clean)
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(ours[0].get_weights(), theirs[0].get_weights()))
+    assert worst < 1e-5, (
+        f"after one step from the same weights and batch your model's weights differ from the reference by up to "
+        f"{worst:.2e}. Hint: the network predicts the noise n̂ = model([noisy, sigma]); minimise "
+        "mean((n̂ - (noisy - clean))²) — equivalently the MSE of noisy - n̂ to clean — with one tape and "
+        "optimizer.apply_gradients.")
+    (val_noisy, val_sigma), val_clean = make_batch("denoise", val_images, 16, 48, np.random.default_rng(1))
+    model, optimizer = _noise_predictor(1)
+    before = _denoised_psnr(model, val_noisy, val_sigma, val_clean)
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        (noisy, sigma), clean = make_batch("denoise", train_images, 16, 32, rng)
+        fn(model, optimizer, noisy, sigma, clean)
+    after = _denoised_psnr(model, val_noisy, val_sigma, val_clean)
+    assert after > before + 0.5, (f"50 of your steps moved the validation PSNR of noisy - n̂ from {before:.2f} to "
+                                  f"{after:.2f} dB: the network is not learning the noise.")
+    return (f"50 steps of your residual step raised the validation PSNR from {before:.2f} dB (the noisy input: a "
+            f"fresh network predicts n̂ = 0) to {after:.2f} dB.")
 
 
 # --- 04.crossover: the first σ at which the CNN no longer beats BM3D -----------------------------------------
@@ -119,4 +147,5 @@ def _check_crossover(fn) -> str:
         got = fn(table)
         assert got == expected, (f"for {table} you answered {got!r}, expected {expected!r}. Hint: look for the "
                                  "smallest σ where cnn <= bm3d (a tie is not a win); return None if it always wins.")
-    return "Beyond its training range the CNN loses: it never learned to remove that much noise."
+    return ("Apply it to the measured table below, and compare the size of each gap with the differences between "
+            "photos before explaining it.")
