@@ -431,7 +431,7 @@ for case, triples in cases.items():
 # photo, same mask), averaged over the seeds of a photo; its standard error is taken over the photos, the
 # independent units. We call a margin a win or a loss only beyond 2 standard errors, a **tie** otherwise. Full mode
 # uses the whole test photos with 2 seeds; quick mode 128×128 crops (one box each) with 1 seed, where the ranking
-# can differ; the cell after it prints the stored benchmark (`benchmarks/inpaint_seeds.py`: whole photos, 5 seeds).
+# can differ; the cell after it prints the stored benchmark (`benchmarks/inpaint_seeds.py`: whole photos, more seeds).
 
 # %% tags=["rerun"]
 import cv2

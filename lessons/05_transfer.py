@@ -31,8 +31,9 @@
 #
 # **Prerequisites:** lessons 01 (GAN), 02 (VAE) and 04 (CNN denoiser); PSNR and KID from lessons 00 and 01.
 #
-# **Run time (2-core laptop):** quick mode (`COURSE_QUICK=1`) ≈ 30 s · full mode ≈ 1 min (three live training
-# runs of the denoiser, 80 steps each, and two GAN runs of 300 steps). The full grids come from two benchmark scripts (≈ 1 hour together on 2 cores);
+# **Run time (2-core laptop):** measured by `benchmarks/lesson_timings.py` in quick mode (`COURSE_QUICK=1`) and full
+# mode (three live training runs of the denoiser, 80 steps each, and two GAN runs of 300 steps);
+# `course_lib.config.lesson_run_time("05_transfer")` prints both. The full grids come from two benchmark scripts (≈ 1 hour together on 2 cores);
 # this lesson only loads their results.
 
 # %% tags=["rerun"]
