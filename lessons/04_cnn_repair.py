@@ -400,11 +400,11 @@ for case, triples in cases.items():
 
 # %% [markdown]
 # Read the rows. Far outside its training range the CNN need not collapse: compare its gap to BM3D at σ = 75 and
-# 150 with the gaps inside the range (previous table). What a network never saw is more than a number: with
-# correlated noise both white-noise denoisers keep only a small part of their usual gain over the noisy input, the
-# *blind* CNN worst of all — its σ estimate (a wavelet estimate of the finest scale) sees little of a noise whose
-# energy sits at coarser scales, so it removes too little — and NL-means, whose smoothing is set by $h$, not by a
-# model of the noise, comes out ahead. A model is only as good as the assumptions it was trained or designed
+# 150 with the gaps inside the range (previous table). What a network never saw is more than a number: compare the
+# correlated-noise row with the white-noise rows. Both white-noise denoisers keep a much smaller part of their
+# usual gain over the noisy input; the *blind* CNN is misled by its σ estimate (a wavelet estimate of the finest
+# scale, which sees little of a noise whose energy sits at coarser scales), so it removes too little; and NL-means,
+# whose smoothing is set by $h$ rather than by a model of the noise, can come out ahead. A model is only as good as the assumptions it was trained or designed
 # under; FFDNet's paper trains up to σ = 75 and lesson 05 adapts the denoiser to new data.
 
 # %% [markdown]

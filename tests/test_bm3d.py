@@ -101,6 +101,11 @@ def test_hard_threshold_keeps_dc_even_when_small():
     spectra[0, 0, 0, 0] = 0.01
     out, n_kept = B.hard_threshold(spectra, 1.0)
     assert out[0, 0, 0, 0] == pytest.approx(0.01) and n_kept[0] == 1
+    # the paper's rule (keep_dc=False) thresholds the DC like any coefficient; the count stays >= 1 for the weight
+    out, n_kept = B.hard_threshold(spectra, 1.0, keep_dc=False)
+    assert out[0, 0, 0, 0] == 0 and n_kept[0] == 1
+    spectra[0, 0, 0, 0] = 3.0
+    np.testing.assert_array_equal(B.hard_threshold(spectra, 1.0, keep_dc=False)[0], B.hard_threshold(spectra, 1.0)[0])
 
 
 def test_wiener_weights_by_hand():
