@@ -16,9 +16,9 @@ Protocol
 * Memory: peak resident memory *above the level just before the call* (Linux ``/proc/self/status`` VmHWM after
   resetting it through ``/proc/self/clear_refs``), which also sees the reference's C allocations (tracemalloc
   would not).  Falls back to tracemalloc (numpy allocations only) where /proc is unavailable.
-* Baselines (``course_lib.bm3d_viz``): NL-means and Gaussian blur have one free parameter each, tuned per sigma
+* Baselines (``course_lib.baselines``): NL-means and Gaussian blur have one free parameter each, tuned per sigma
   on two *training* photos (``rocket``, ``china``, 256x256 crops) by grid search, then frozen:
-  OpenCV ``cv2.fastNlMeansDenoising`` on uint8 (input clipped and rounded, as it requires) with
+  OpenCV's non-local means on uint8 (input clipped and rounded, as it requires) with
   ``h = c * sigma_255`` and its default 7x7 patches / 21x21 search; scikit-image ``denoise_nl_means`` with the
   known sigma, ``h = c * sigma``, 5x5 patches, distance 6, ``fast_mode=True`` (its gallery example's setting);
   ``scipy.ndimage.gaussian_filter`` with ``sigma_px`` from a grid.
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course_lib import bm3d as ours  # noqa: E402
-from course_lib.bm3d_viz import BASELINES, TUNING_PHOTOS, tune_baselines  # noqa: E402
+from course_lib.baselines import BASELINES, TUNING_PHOTOS, tune_baselines  # noqa: E402
 from course_lib.data import TEST_PHOTOS, load_photo  # noqa: E402
 from course_lib.degrade import add_gaussian_noise  # noqa: E402
 from course_lib.metrics import psnr  # noqa: E402

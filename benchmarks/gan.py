@@ -68,7 +68,7 @@ def glyph_runs(seeds: int) -> dict:
     summary = {key: mean_se([r[key] for r in runs])
                for key in ("train_seconds", "confident_share", "min_class_share", "kid", "fid")}
     summary["all_seeds_meet_targets"] = all(r["confident_share"] >= 0.9 and r["min_class_share"] >= 0.05 for r in runs)
-    real = _scores(data.glyphs(gan.HELDOUT_N, seed=1002)[0], heldout)
+    real = _scores(data.glyphs(gan.HELDOUT_N, seed=data.GLYPHS_OTHER_SEED)[0], heldout)
     print("real glyphs:", real, flush=True)
     return {"runs": runs, "summary": summary, "real_glyphs_reference": real,
             "recipe": "gan.pretrain_gan_glyphs defaults (python -m course_lib pretrain gan-glyphs), save=False",

@@ -31,20 +31,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_lib import degrade, restore  # noqa: E402
+from course_lib import baselines, degrade, metrics, restore  # noqa: E402
+from course_lib.baselines import FILLS  # noqa: E402
 from course_lib.data import test_photos  # noqa: E402
-
-FILLS = ("telea", "navier-stokes", "biharmonic")
 
 
 def masks_for(shape: tuple[int, int], kind: str, seed: int) -> np.ndarray:
     if kind == "strokes":
         return degrade.stroke_mask(shape, 6, 5, seed=seed)
     return degrade.box_mask(shape, max(1, 4 * (shape[0] * shape[1] // 65536)), 16, seed=seed)
-
-
-def psnr_in_mask(clean: np.ndarray, out: np.ndarray, mask: np.ndarray) -> float:
-    return float(10 * np.log10(1 / np.mean((np.clip(out, 0, 1)[mask] - clean[mask]) ** 2)))
 
 
 def cnn_with_fills(observed: np.ndarray, mask: np.ndarray, fills: np.ndarray) -> np.ndarray:
@@ -89,11 +84,11 @@ def main() -> None:
             for s in range(args.seeds):
                 mask = masks_for(clean.shape, kind, i + 10 * s)
                 observed = degrade.apply_mask(clean, mask)
-                fills = restore.classical_fills(observed, mask)
-                scores["cnn"].setdefault(name, []).append(psnr_in_mask(clean, cnn_with_fills(observed, mask, fills),
-                                                                       mask))
+                fills = baselines.classical_fills(observed, mask)
+                scores["cnn"].setdefault(name, []).append(metrics.psnr(
+                    clean, cnn_with_fills(observed, mask, fills), mask=mask))
                 for j, fill in enumerate(FILLS):
-                    scores[fill].setdefault(name, []).append(psnr_in_mask(clean, fills[..., j], mask))
+                    scores[fill].setdefault(name, []).append(metrics.psnr(clean, fills[..., j], mask=mask))
             print(f"{kind:<8} {name:<10} cnn − biharmonic per seed: "
                   f"{np.round(np.subtract(scores['cnn'][name], scores['biharmonic'][name]), 2)}", flush=True)
         result[kind] = {"scores": {m: {p: [round(v, 3) for v in vs] for p, vs in d.items()} for m, d in scores.items()},

@@ -100,9 +100,13 @@ def restoration_table() -> str:
                  "| target | measured | met |", "|---|---|---|"]
         rows += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |" for t in data["targets"]]
     ratio = data["speed_ratio_bm3d_over_cnn_512"]
+    updates = "".join(f" The {u['rows']} rows were re-measured on {u['date']} by `{u['command']}` ({u['why']}); their "
+                      f"times come from that run (load average {u['machine']['load_average_1min']} on "
+                      f"{u['machine']['cpu_cores']} cores) and are not comparable with the other rows."
+                      for u in data.get("partial_updates", []))
     return ("\n".join(rows) + f"\n\nCNN vs reference BM3D speed on the 512² photos, same run: **{ratio}× faster**. "
             f"Protocol: {data['protocol']}. Made by `python benchmarks/restoration.py` "
-            f"({data['seconds']:.0f} s on {data['machine']['cpu_cores']} cores).")
+            f"({data['seconds']:.0f} s on {data['machine']['cpu_cores']} cores).{updates}")
 
 
 def exercises_table() -> str:

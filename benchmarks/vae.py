@@ -93,9 +93,9 @@ def random_decodes(train: np.ndarray, test: np.ndarray) -> dict:
 
 def vae_vs_gan() -> dict:
     """VAE samples, real glyphs and (once its checkpoint is in the manifest) GAN samples, same metric, same seed."""
-    heldout = data.glyphs(2000, seed=1001)[0]
+    heldout = data.glyphs(2000, seed=data.GLYPHS_HELDOUT_SEED)[0]
     out = {"vae-glyphs": score_images(vae.sample(vae.load_vae("vae-glyphs"), 2000, seed=1), heldout),
-           "real glyphs (another seed)": score_images(data.glyphs(2000, seed=1002)[0], heldout)}
+           "real glyphs (another seed)": score_images(data.glyphs(2000, seed=data.GLYPHS_OTHER_SEED)[0], heldout)}
     if "gan-glyphs-generator" in checkpoints.manifest():
         from course_lib import gan
 

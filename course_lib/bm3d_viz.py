@@ -1,4 +1,4 @@
-"""Measurements, figures and widget callbacks of lesson 03 (BM3D), and the classical baselines it compares with.
+"""Measurements, figures and widget callbacks of lesson 03 (BM3D), compared with the classical baselines.
 
 Every widget callback here is a plain function ``view(...) -> matplotlib Figure`` that tests can call without a
 browser; :func:`match_explorer` and :func:`denoise_explorer` wire them to sliders with
@@ -12,14 +12,14 @@ import time
 import numpy as np
 
 from . import bm3d as B
+from .baselines import BASELINES
 from .degrade import add_gaussian_noise
 from .metrics import psnr
 from .validate import check_choice, check_image, check_int, check_noisy, check_positive, check_range
 
 __all__ = [
     "patch_recurrence", "recurrence_figure", "match_view", "match_explorer", "match_agreement",
-    "group_sparsity", "sparsity_figure", "step1_variant", "denoise_view", "denoise_explorer",
-    "nlm_opencv", "nlm_skimage", "gaussian_blur", "tune_baselines", "compare_methods", "TUNING_PHOTOS",
+    "group_sparsity", "sparsity_figure", "step1_variant", "denoise_view", "denoise_explorer", "compare_methods",
 ]
 
 
@@ -382,7 +382,8 @@ def step1_variant(noisy: np.ndarray, sigma: float, *, weights: bool = True, kais
     ----------
     Dabov et al. 2007 (see :mod:`course_lib.bm3d`).
     """
-    noisy, sigma = _check_noisy(noisy, sigma)
+    sigma = check_range(sigma, "sigma", 0, 1, lo_open=True)
+    noisy = check_noisy(noisy, "noisy", sigma, ndim=(2,))
     p = B.NORMAL.hard
     groups = B.match_blocks(noisy, max_blocks=max_blocks, tau=B.matching_threshold(p.tau_match, np.ptp(noisy)))
     numerator, denominator = np.zeros(noisy.shape), np.zeros(noisy.shape)
@@ -466,171 +467,7 @@ def denoise_explorer(image: np.ndarray):
                    lambda_3d=widgets.FloatSlider(value=2.7, min=1.0, max=5.0, step=0.1, description="λ3D"))
 
 
-# ------------------------------------------------------------------------------------------ baselines
-TUNING_PHOTOS = ("rocket", "china")
-_GRIDS = {
-    "nlm_opencv": np.round(np.arange(0.5, 1.55, 0.1), 2),
-    "nlm_skimage": np.round(np.arange(0.4, 1.25, 0.1), 2),
-    "gaussian": np.round(np.arange(0.5, 4.05, 0.25), 2),
-}
-
-
-def _check_noisy(noisy: np.ndarray, sigma: float) -> tuple[np.ndarray, float]:
-    sigma = check_range(sigma, "sigma", 0, 1, lo_open=True)
-    return check_noisy(noisy, "noisy", sigma, ndim=(2,)), sigma
-
-
-def nlm_opencv(noisy: np.ndarray, sigma: float, c: float = 0.9) -> np.ndarray:
-    """OpenCV's non-local means (``cv2.fastNlMeansDenoising``, 7x7 patches, 21x21 search) with ``h = c·σ_255``.
-
-    OpenCV needs uint8: the noisy image is clipped to [0, 1] and rounded to 8 bits first.
-
-    Parameters
-    ----------
-    noisy : ndarray, shape (H, W), float
-        Noisy grayscale image (0-1 scale plus noise, not clipped).
-    sigma : float
-        Noise standard deviation in (0, 1] (0-1 scale).
-    c : float
-        Filter strength ``h`` in units of σ (tuned per σ by :func:`tune_baselines`).
-
-    Returns
-    -------
-    ndarray, shape (H, W), float32
-        Denoised image in [0, 1], quantised to multiples of 1/255.
-
-    Raises
-    ------
-    TypeError
-        If ``noisy`` is not a float array or ``sigma`` is not a number.
-    ValueError
-        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, or ``sigma`` is not in
-        (0, 1].
-
-    References
-    ----------
-    A. Buades, B. Coll and J.-M. Morel, "A non-local algorithm for image denoising", CVPR 2005.
-
-    Examples
-    --------
-    >>> noise = np.random.default_rng(0).normal(0, 0.1, (16, 16)).astype(np.float32)
-    >>> noisy = np.full((16, 16), 0.5, np.float32) + noise
-    >>> bool(nlm_opencv(noisy, 0.1).std() < noisy.std())
-    True
-    """
-    import cv2
-
-    noisy, sigma = _check_noisy(noisy, sigma)
-    as_uint8 = np.clip(np.round(noisy * 255), 0, 255).astype(np.uint8)
-    return cv2.fastNlMeansDenoising(as_uint8, None, h=float(c * sigma * 255)).astype(np.float32) / 255
-
-
-def nlm_skimage(noisy: np.ndarray, sigma: float, c: float = 0.8) -> np.ndarray:
-    """scikit-image's non-local means with the known σ, ``h = c·σ``, 5x5 patches, distance 6, fast mode.
-
-    Parameters
-    ----------
-    noisy : ndarray, shape (H, W), float
-        Noisy grayscale image (0-1 scale plus noise, not clipped).
-    sigma : float
-        Noise standard deviation in (0, 1] (0-1 scale).
-    c : float
-        Filter strength ``h`` in units of σ (tuned per σ by :func:`tune_baselines`).
-
-    Returns
-    -------
-    ndarray, shape (H, W), float32
-
-    Raises
-    ------
-    TypeError
-        If ``noisy`` is not a float array or ``sigma`` is not a number.
-    ValueError
-        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, or ``sigma`` is not in
-        (0, 1].
-
-    References
-    ----------
-    Buades, Coll and Morel, CVPR 2005; ``skimage.restoration.denoise_nl_means``.
-    """
-    from skimage.restoration import denoise_nl_means
-
-    noisy, sigma = _check_noisy(noisy, sigma)
-    return denoise_nl_means(noisy, h=c * sigma, sigma=sigma, patch_size=5, patch_distance=6,
-                            fast_mode=True).astype(np.float32)
-
-
-def gaussian_blur(noisy: np.ndarray, sigma: float, c: float = 1.5) -> np.ndarray:
-    """A Gaussian low-pass filter of width ``c`` pixels (``sigma``, the noise level, is unused).
-
-    Parameters
-    ----------
-    noisy : ndarray, shape (H, W), float
-        Noisy grayscale image (0-1 scale plus noise, not clipped).
-    sigma : float
-        Noise standard deviation in (0, 1]; checked, then ignored (same signature as the other baselines).
-    c : float
-        Standard deviation of the Gaussian kernel in pixels.
-
-    Returns
-    -------
-    ndarray, shape (H, W), float32
-
-    Raises
-    ------
-    TypeError
-        If ``noisy`` is not a float array or ``sigma`` is not a number.
-    ValueError
-        If ``noisy`` is not 2-D, holds NaN/inf or leaves [0, 1] by more than 0.5 + 10 σ, or ``sigma`` is not in
-        (0, 1].
-
-    Examples
-    --------
-    >>> gaussian_blur(np.eye(8, dtype=np.float32), 0.1).shape
-    (8, 8)
-    """
-    from scipy.ndimage import gaussian_filter
-
-    noisy, _ = _check_noisy(noisy, sigma)
-    return gaussian_filter(noisy, sigma=c).astype(np.float32)
-
-
-BASELINES = {"nlm_opencv": nlm_opencv, "nlm_skimage": nlm_skimage, "gaussian": gaussian_blur}
-
-
-def tune_baselines(sigma255: float, *, size: int = 256) -> dict[str, float]:
-    """Each baseline's parameter ``c`` by grid search (best mean PSNR) on the *training* photos at this σ.
-
-    The training photos are :data:`TUNING_PHOTOS` (never the test photos), each cropped to ``size`` pixels.
-
-    Parameters
-    ----------
-    sigma255 : float
-        Noise standard deviation on the 0-255 scale, in (0, 255].
-    size : int
-        Side of the top-left crop of each photo, in pixels.
-
-    Returns
-    -------
-    dict of str to float
-        ``{"nlm_opencv": c, "nlm_skimage": c, "gaussian": c}``.
-
-    Raises
-    ------
-    TypeError, ValueError
-        From the baselines, if ``sigma255`` is not a number in (0, 255].
-    """
-    from .data import load_photo
-
-    photos = [np.ascontiguousarray(load_photo(name)[:size, :size]) for name in TUNING_PHOTOS]
-    noisy = [add_gaussian_noise(p, sigma255 / 255, seed=7 + i) for i, p in enumerate(photos)]
-    best = {}
-    for name, fn in BASELINES.items():
-        scores = [np.mean([psnr(p, fn(z, sigma255 / 255, c)) for p, z in zip(photos, noisy)]) for c in _GRIDS[name]]
-        best[name] = float(_GRIDS[name][int(np.argmax(scores))])
-    return best
-
-
+# ------------------------------------------------------------------------------------------ all methods
 def compare_methods(clean: np.ndarray, sigma255: float, *, seed: int = 0, tuned: dict[str, float] | None = None,
                     include: tuple[str, ...] = ("bm3d", "bm3d_step1", "reference", "nlm_opencv", "nlm_skimage",
                                                 "gaussian", "noisy")) -> dict[str, dict]:
@@ -645,7 +482,7 @@ def compare_methods(clean: np.ndarray, sigma255: float, *, seed: int = 0, tuned:
     seed : int
         Seed of the noise.
     tuned : dict of str to float, optional
-        The baselines' parameters (:func:`tune_baselines`); defaults are used where missing.
+        The baselines' parameters (:func:`course_lib.baselines.tune_baselines`); defaults are used where missing.
     include : tuple of str
         Methods to run, from ``"bm3d"``, ``"bm3d_step1"``, ``"reference"`` (the ``bm3d`` package,
         :func:`course_lib.bm3d.reference_bm3d`),

@@ -15,7 +15,7 @@ from .validate import check_batch, check_int
 
 __all__ = [
     "build_classifier", "train_classifier", "features", "accuracy", "pretrain_glyph_cnn", "probe_accuracy",
-    "pretrain_digit_classifier", "load_digit_classifier", "probe_curve",
+    "pretrain_digit_classifier", "load_digit_classifier", "probe_curve", "score_samples",
 ]
 
 
@@ -284,8 +284,9 @@ def pretrain_digit_classifier(steps: int = 3000, n_glyphs: int = 20_000, seed: i
     """Train the 10-class evaluation classifier of the generation lessons; save it as ``digit-classifier``.
 
     Training data: ``n_glyphs`` rendered digit glyphs (seed ``seed + 2``) plus the 1 297 handwritten digits of
-    ``digits("train")``; never the held-out handwritten digits ``digits("test")`` nor the glyphs of seed 1001
-    that lessons use as held-out real images. Its 64-d ``features`` layer is the feature space of KID and FID
+    ``digits("train")``; never the held-out handwritten digits ``digits("test")`` nor the held-out glyphs (seed
+    :data:`course_lib.data.GLYPHS_HELDOUT_SEED`) that lessons use as held-out real images. Its 64-d ``features``
+    layer is the feature space of KID and FID
     (instead of Inception, which cannot be downloaded here).
 
     Parameters
@@ -309,7 +310,7 @@ def pretrain_digit_classifier(steps: int = 3000, n_glyphs: int = 20_000, seed: i
         classified with confidence >= 0.9 (the reference for the generated images' "confident share"), in [0, 1].
     """
     from .checkpoints import save_checkpoint
-    from .data import digits, glyphs
+    from .data import GLYPHS_HELDOUT_SEED, digits, glyphs
 
     start = time.perf_counter()
     glyph_x, glyph_y = glyphs(n_glyphs, seed=seed + 2)
@@ -319,7 +320,8 @@ def pretrain_digit_classifier(steps: int = 3000, n_glyphs: int = 20_000, seed: i
     history = train_classifier(model, images, labels, steps=steps, seed=seed)
     seconds = time.perf_counter() - start
     quality = {}
-    for name, (x, y) in {"digits_test": digits("test"), "glyphs_heldout": glyphs(2000, seed=1001)}.items():
+    heldout = {"digits_test": digits("test"), "glyphs_heldout": glyphs(2000, seed=GLYPHS_HELDOUT_SEED)}
+    for name, (x, y) in heldout.items():
         logits = np.asarray(model(_batch(x), training=False))
         probabilities = np.exp(logits - logits.max(1, keepdims=True))
         probabilities /= probabilities.sum(1, keepdims=True)
@@ -389,3 +391,53 @@ def probe_curve(train_x, train_y, test_x, test_y, budgets, *, seeds: int = 5) ->
         means.append(np.mean(scores))
         errors.append(np.std(scores, ddof=1) / np.sqrt(len(scores)) if len(scores) > 1 else 0.0)
     return np.array(means), np.array(errors)
+
+
+def score_samples(images: np.ndarray, reference: np.ndarray | None = None, *, classifier=None, n_subsets: int = 50,
+                  subset_size: int = 500, seed: int = 0) -> dict:
+    """Score generated 8x8 images with the course's digit classifier: class coverage, and KID/FID to ``reference``.
+
+    The one scorer of generated samples (lessons 01, 02, 05 and the benchmarks; ``gan.evaluate_samples`` and
+    ``vae.score_samples`` are this function).
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 8, 8), float
+        Generated images in [0, 1].
+    reference : ndarray, shape (M, 8, 8), float, optional
+        Real images in [0, 1] to compare with; ``None`` computes the class coverage only (cheaper).
+    classifier : keras.Model, optional
+        Feature extractor and classifier; defaults to the shipped ``digit-classifier``.
+    n_subsets, subset_size : int
+        KID's subsets (:func:`course_lib.metrics.kid`).
+    seed : int
+        Seed of KID's subsets.
+
+    Returns
+    -------
+    dict
+        ``confident_share`` (share of images given ≥ 0.9 to one class), ``class_shares`` (K,), ``classes_present``
+        (classes predicted for ≥ 5 % of the images) from :func:`course_lib.metrics.class_coverage`; with a
+        ``reference`` also ``kid`` and ``kid_std`` (mean and std over subsets; ~0 for real vs real) and ``fid``, in
+        the classifier's feature space.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``images`` or ``reference`` is not a float batch of 8x8 images in [0, 1].
+
+    References
+    ----------
+    Bińkowski et al., "Demystifying MMD GANs", ICLR 2018 (KID); Heusel et al., NeurIPS 2017 (FID).
+    """
+    from .metrics import class_coverage, fid, kid, softmax
+
+    images = check_batch(images, "images", size=(8, 8))
+    model = classifier if classifier is not None else load_digit_classifier()
+    out = class_coverage(softmax(np.asarray(model(images[..., None], training=False))))
+    if reference is not None:
+        reference = check_batch(reference, "reference", size=(8, 8))
+        f_gen, f_ref = features(model, images), features(model, reference)
+        out["kid"], out["kid_std"] = kid(f_gen, f_ref, n_subsets=n_subsets, subset_size=subset_size, seed=seed)
+        out["fid"] = fid(f_gen, f_ref)
+    return out

@@ -18,9 +18,9 @@ import numpy as np
 from .validate import check_choice, check_image, check_int
 
 __all__ = [
-    "as_float", "to_gray", "load_photo", "train_photos", "test_photos", "textures", "documents",
+    "as_float", "as_uint8", "to_gray", "load_photo", "train_photos", "test_photos", "textures", "documents",
     "digits", "glyphs", "faces", "random_patches", "TEST_PHOTOS", "TRAIN_PHOTOS", "TEXTURES", "DOCUMENTS",
-    "GLYPH_FONTS", "DIGIT_SIZE",
+    "GLYPH_FONTS", "DIGIT_SIZE", "GLYPHS_HELDOUT_SEED", "GLYPHS_OTHER_SEED",
 ]
 
 #: Grayscale evaluation photos and their size: never used for training anything.
@@ -36,6 +36,10 @@ TEXTURES: tuple[str, ...] = ("brick", "grass", "gravel")
 DOCUMENTS: tuple[str, ...] = ("page", "text")
 #: Side of the handwritten digits and of the glyphs (8x8, as in sklearn's digits).
 DIGIT_SIZE = 8
+#: Seed of the held-out real glyphs that generators and classifiers are evaluated against; no training set uses it.
+GLYPHS_HELDOUT_SEED = 1001
+#: Seed of a second, independent sample of real glyphs: the real-vs-real floor of KID and coverage.
+GLYPHS_OTHER_SEED = 1002
 
 
 def as_float(image: np.ndarray) -> np.ndarray:
@@ -88,6 +92,42 @@ def as_float(image: np.ndarray) -> np.ndarray:
         raise TypeError(f"image must be uint8, uint16, bool or float; got dtype {image.dtype} with values up to "
                         f"{peak} — convert it first, e.g. as_float({todo})")
     raise TypeError(f"image must be uint8, uint16, bool or float; got dtype {image.dtype}")
+
+
+def as_uint8(image: np.ndarray) -> np.ndarray:
+    """The 8-bit copy of a float image that OpenCV functions need: ``round(255 · clip(image, 0, 1))`` as uint8.
+
+    The one conversion from the course's float32 [0, 1] images to 0-255 (the inverse of :func:`as_float` up to
+    rounding); values outside [0, 1], such as unclipped noise, are clipped first.
+
+    Parameters
+    ----------
+    image : ndarray, float
+        Image of any shape on the 0-1 scale; finite values, possibly outside [0, 1].
+
+    Returns
+    -------
+    ndarray, uint8
+        Same shape, values 0-255.
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not a float numpy array.
+    ValueError
+        If ``image`` holds NaN or infinite values.
+
+    Examples
+    --------
+    >>> as_uint8(np.array([-0.1, 0.5, 1.2], np.float32))
+    array([  0, 128, 255], dtype=uint8)
+    """
+    if not isinstance(image, np.ndarray) or not np.issubdtype(image.dtype, np.floating):
+        raise TypeError(f"image must be a float numpy array on the 0-1 scale; got "
+                        f"{image.dtype if isinstance(image, np.ndarray) else type(image).__name__}")
+    if not np.all(np.isfinite(image)):
+        raise ValueError("image holds NaN or infinite values; uint8 cannot represent them")
+    return np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -279,12 +279,14 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     """
     import cv2
 
+    from .data import as_uint8
+
     image = check_image(image)
     quality = check_int(quality, "quality", 1, 100)
-    as_uint8 = np.round(image * 255).astype(np.uint8)
+    eight_bit = as_uint8(image)
     if image.ndim == 3:
-        as_uint8 = as_uint8[..., ::-1]  # OpenCV stores colour as BGR
-    ok, buffer = cv2.imencode(".jpg", as_uint8, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        eight_bit = eight_bit[..., ::-1]  # OpenCV stores colour as BGR
+    ok, buffer = cv2.imencode(".jpg", eight_bit, [cv2.IMWRITE_JPEG_QUALITY, quality])
     decoded = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if image.ndim == 3:
         decoded = decoded[..., ::-1]

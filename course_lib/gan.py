@@ -26,6 +26,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from .classifier import score_samples as evaluate_samples
+from .data import GLYPHS_HELDOUT_SEED
 from .validate import check_batch, check_choice, check_int, check_positive, check_range
 
 __all__ = [
@@ -479,8 +481,9 @@ def latent(n: int, latent_dim: int = LATENT_DIM, seed: int = 0) -> np.ndarray:
     >>> z.shape, z.dtype, bool(np.array_equal(z, latent(3, 4, seed=0)))
     ((3, 4), dtype('float32'), True)
     """
-    rng = np.random.default_rng(check_int(seed, "seed", 0))
-    return rng.standard_normal((check_int(n, "n", 1), check_int(latent_dim, "latent_dim", 1))).astype(np.float32)
+    from .train import normal_codes
+
+    return normal_codes(n, check_int(latent_dim, "latent_dim", 1), seed)
 
 
 def sample(generator, n: int = 64, seed: int = 0, z: np.ndarray | None = None) -> np.ndarray:
@@ -918,47 +921,6 @@ def train_toy_gan(*, loss: str = "non-saturating", g_lr: float = 1e-3, d_lr: flo
 # --- evaluation with the course classifier ------------------------------------------------------------------------
 
 
-def evaluate_samples(images: np.ndarray, reference: np.ndarray, *, classifier=None, n_subsets: int = 50,
-                     subset_size: int = 500, seed: int = 0) -> dict:
-    """Score generated 8x8 images against real ``reference`` images in the course classifier's feature space.
-
-    Parameters
-    ----------
-    images : ndarray, shape (N, 8, 8), float
-        Generated images in [0, 1].
-    reference : ndarray, shape (M, 8, 8), float
-        Real images in [0, 1] (held-out glyphs or digits).
-    classifier : keras.Model, optional
-        Defaults to the shipped ``digit-classifier``.
-    n_subsets, subset_size : int
-        KID subsets (:func:`course_lib.metrics.kid`).
-    seed : int
-        Seed of the KID subsets.
-
-    Returns
-    -------
-    dict
-        ``kid`` and ``kid_std`` (mean and std over subsets), ``fid``, and the class coverage of
-        :func:`course_lib.metrics.class_coverage` (``confident_share``, ``class_shares``, ``classes_present``).
-
-    Raises
-    ------
-    TypeError
-        If a batch is not a float array.
-    ValueError
-        If a batch is not (N, 8, 8) in [0, 1] with N ≥ 2, or a KID setting is out of range.
-    """
-    from .classifier import features, load_digit_classifier
-    from .metrics import class_coverage, fid, kid, softmax
-
-    images, reference = check_batch(images, "images", size=(8, 8)), check_batch(reference, "reference", size=(8, 8))
-    model = classifier if classifier is not None else load_digit_classifier()
-    f_gen, f_ref = features(model, images), features(model, reference)
-    kid_mean, kid_std = kid(f_gen, f_ref, n_subsets=n_subsets, subset_size=subset_size, seed=seed)
-    coverage = class_coverage(softmax(np.asarray(model(images[..., None], training=False))))
-    return {"kid": kid_mean, "kid_std": kid_std, "fid": fid(f_gen, f_ref), **coverage}
-
-
 def nearest_neighbours(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each image in ``queries``, the index of and Euclidean pixel distance to its nearest image in ``pool``.
 
@@ -1001,7 +963,7 @@ def nearest_neighbours(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarra
 # --- shipped checkpoints: the glyph DCGAN and its training snapshots ---------------------------------------------
 
 #: Held-out real glyphs for evaluation (a seed no training set uses) and their number.
-HELDOUT_SEED, HELDOUT_N = 1001, 2000
+HELDOUT_SEED, HELDOUT_N = GLYPHS_HELDOUT_SEED, 2000
 #: Training steps of the glyph DCGAN (lesson 01's full mode and ``pretrain gan-glyphs``): about 3.5 minutes on 2
 #: idle cores. 6000 steps gave 0.89-0.905 confident samples over 3 seeds, too close to the 0.9 target.
 GLYPH_STEPS = 10_000

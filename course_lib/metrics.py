@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_image, check_int
+from .validate import check_image, check_int, check_mask
 
 __all__ = ["mse", "psnr", "ssim", "softmax", "mmd2_unbiased", "kid", "fid", "class_coverage"]
 
@@ -55,10 +55,11 @@ def mse(reference: np.ndarray, estimate: np.ndarray) -> float:
     return float(np.mean((reference - estimate) ** 2))
 
 
-def psnr(reference: np.ndarray, estimate: np.ndarray) -> float:
+def psnr(reference: np.ndarray, estimate: np.ndarray, mask: np.ndarray | None = None) -> float:
     r"""Peak signal-to-noise ratio in dB, :math:`10\log_{10}(1 / \mathrm{MSE})` for images in [0, 1].
 
-    Computed by ``skimage.metrics.peak_signal_noise_ratio`` with ``data_range=1`` on the clipped estimate.
+    Computed by ``skimage.metrics.peak_signal_noise_ratio`` with ``data_range=1`` on the clipped estimate
+    (inside ``mask`` only, when one is given).
 
     Parameters
     ----------
@@ -66,6 +67,9 @@ def psnr(reference: np.ndarray, estimate: np.ndarray) -> float:
         Clean image in [0, 1].
     estimate : ndarray, same shape as ``reference``, float
         Restored or degraded image, any finite values (clipped to [0, 1] before scoring).
+    mask : ndarray of bool, shape (H, W), optional
+        Score only the pixels where ``mask`` is True (e.g. the holes of an inpainting task; every channel of a
+        colour pixel); ``None`` scores the whole image.
 
     Returns
     -------
@@ -75,19 +79,28 @@ def psnr(reference: np.ndarray, estimate: np.ndarray) -> float:
     Raises
     ------
     TypeError
-        If an image is not a float numpy array (uint8 included: use :func:`course_lib.data.as_float`).
+        If an image is not a float numpy array (uint8 included: use :func:`course_lib.data.as_float`), or ``mask``
+        is not a boolean array.
     ValueError
-        If an image has the wrong number of dimensions or holds NaN/inf, ``reference`` leaves [0, 1], or the two
-        shapes differ.
+        If an image has the wrong number of dimensions or holds NaN/inf, ``reference`` leaves [0, 1], the two
+        shapes differ, or ``mask`` does not match their height and width or selects no pixel.
 
     Examples
     --------
     >>> round(psnr(np.zeros((4, 4), np.float32), np.full((4, 4), 0.1, np.float32)), 2)   # MSE 0.01
     20.0
+    >>> holes = np.zeros((4, 4), bool); holes[0] = True
+    >>> round(psnr(np.zeros((4, 4), np.float32), np.where(holes, 0.1, 0).astype(np.float32), mask=holes), 2)
+    20.0
     """
     from skimage.metrics import peak_signal_noise_ratio
 
     reference, estimate = _pair(reference, estimate)
+    if mask is not None:
+        mask = check_mask(mask, reference.shape)
+        if not mask.any():
+            raise ValueError("mask must select at least one pixel (True = scored); got an all-False mask")
+        reference, estimate = reference[mask], estimate[mask]
     if np.array_equal(reference, estimate):
         return float("inf")
     return float(peak_signal_noise_ratio(reference, estimate, data_range=1.0))

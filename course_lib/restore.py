@@ -29,21 +29,20 @@ import time
 
 import numpy as np
 
+from .baselines import FILLS, classical_fills
 from .validate import check_batch, check_choice, check_image, check_int, check_mask, check_noisy, check_range
 
 __all__ = [
     "build_denoiser", "build_inpainter", "build_upscaler", "receptive_field", "split_photos",
-    "denoise_batch", "inpaint_batch", "upscale_batch", "train_model", "validation_psnr", "classical_fills",
-    "masked_log_mse", "inpaint_weights", "FILLS",
-    "denoise", "inpaint", "upscale", "cnn_denoise", "cnn_inpaint", "cnn_upscale", "telea",
-    "load_restorer", "classical_denoise", "pretrain_denoiser", "pretrain_inpainter",
+    "denoise_batch", "inpaint_batch", "upscale_batch", "train_model", "validation_psnr",
+    "masked_log_mse", "inpaint_weights",
+    "denoise", "inpaint", "upscale", "cnn_denoise", "cnn_inpaint", "cnn_upscale",
+    "load_restorer", "pretrain_denoiser", "pretrain_inpainter",
     "pretrain_upscaler", "MAX_SIGMA", "TILE", "model_reach",
 ]
 
 #: Largest noise level (0-1 scale) the denoiser is trained on: σ ∈ [0, 55/255].
 MAX_SIGMA = 55 / 255
-#: The classical fills the inpainter weighs, in the order of its input channels.
-FILLS = ("telea", "navier-stokes", "biharmonic")
 #: Architecture of each shipped checkpoint (the builders' keyword arguments).
 SHIPPED = {
     "denoiser": {"depth": 15, "width": 80},
@@ -413,100 +412,6 @@ def denoise_batch(model, noisy: np.ndarray, sigma, *, tile: int | None = None) -
     return out[:, :h, :w, 0]
 
 
-def _opencv_fill(image: np.ndarray, mask: np.ndarray, flag: int, radius: int = 3) -> np.ndarray:
-    """``cv2.inpaint`` of a float image (as 8-bit) with ``flag``: the float32 result for the whole image."""
-    import cv2
-
-    as_uint8 = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
-    return cv2.inpaint(as_uint8, mask.astype(np.uint8), radius, flag).astype(np.float32) / 255
-
-
-def telea(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
-    """OpenCV's Telea inpainting (``cv2.INPAINT_TELEA``) of a float image; True in ``mask`` = missing.
-
-    The image is rounded to 8 bits for OpenCV; the known pixels are returned unchanged.
-
-    Parameters
-    ----------
-    image : ndarray, shape (H, W), float
-        Image in [0, 1] (values under the mask are ignored).
-    mask : ndarray, shape (H, W), bool
-        True where a pixel is missing.
-    radius : int
-        Neighbourhood radius in pixels.
-
-    Returns
-    -------
-    ndarray, shape (H, W), float32
-        Values in [0, 1].
-
-    Raises
-    ------
-    TypeError
-        If ``image`` is not a float array or ``mask`` not a bool array.
-    ValueError
-        If ``image`` is not 2-D in [0, 1] or ``mask`` has another shape.
-
-    References
-    ----------
-    A. Telea, "An image inpainting technique based on the fast marching method", J. Graphics Tools 9(1), 2004.
-
-    Examples
-    --------
-    >>> mask = np.zeros((8, 8), bool); mask[3:5, 3:5] = True
-    >>> filled = telea(np.where(mask, 0.0, 0.5).astype(np.float32), mask)
-    >>> bool(np.allclose(filled, 0.5, atol=1 / 255))
-    True
-    """
-    import cv2
-
-    image = check_image(image, ndim=(2,), min_size=1)
-    mask = check_mask(mask, image.shape)
-    return np.where(mask, _opencv_fill(image, mask, cv2.INPAINT_TELEA, radius), image).astype(np.float32)
-
-
-def classical_fills(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``(H, W, 3)``: the Telea, Navier–Stokes (OpenCV) and biharmonic (scikit-image) fills of the masked pixels.
-
-    The known pixels are kept in all three.
-
-    Parameters
-    ----------
-    image : ndarray, shape (H, W), float
-        Image in [0, 1] (values under the mask are ignored).
-    mask : ndarray, shape (H, W), bool
-        True where a pixel is missing.
-
-    Returns
-    -------
-    ndarray, shape (H, W, 3), float32
-        The fills in the order of :data:`FILLS`, values in [0, 1].
-
-    Raises
-    ------
-    TypeError
-        If ``image`` is not a float array or ``mask`` not a bool array.
-    ValueError
-        If ``image`` is not 2-D in [0, 1] or ``mask`` has another shape.
-
-    References
-    ----------
-    A. Telea, "An image inpainting technique based on the fast marching method", J. Graphics Tools 9(1), 2004;
-    M. Bertalmio, A. L. Bertozzi and G. Sapiro, "Navier-Stokes, fluid dynamics, and image and video inpainting",
-    CVPR 2001; S. B. Damelin and N. S. Hoang, "On surface completion and image inpainting by biharmonic
-    functions", Int. J. Math. Math. Sci., 2018 (``skimage.restoration.inpaint_biharmonic``).
-    """
-    import cv2
-    from skimage.restoration import inpaint_biharmonic
-
-    image = check_image(image, ndim=(2,), min_size=1)
-    mask = check_mask(mask, image.shape)
-    observed = np.where(mask, 0, image).astype(np.float32)
-    fills = [_opencv_fill(observed, mask, cv2.INPAINT_TELEA), _opencv_fill(observed, mask, cv2.INPAINT_NS),
-             np.clip(inpaint_biharmonic(observed, mask), 0, 1) if mask.any() else observed]
-    return np.stack([np.where(mask, f, image) for f in fills], axis=-1).astype(np.float32)
-
-
 def _inpainter_inputs(images: np.ndarray, masks: np.ndarray) -> tuple[list[np.ndarray], int, int]:
     """The inpainter's inputs ``[fills (N, H', W', 3), mask (N, H', W', 1)]`` padded to even sizes, and H, W."""
     fills, h, w = _pad_even(np.stack([classical_fills(im, m) for im, m in zip(images, masks)]))
@@ -760,11 +665,12 @@ def validation_psnr(model, task: str, images, n: int = 24, patch: int = 64, seed
     float
         Mean PSNR in dB (predictions clipped to [0, 1]).
     """
+    from .metrics import psnr
+
     inputs, target = make_batch(task, images, n, patch, np.random.default_rng(seed))
-    out = np.clip(np.asarray(_predict(model, task, inputs)), 0, 1)
-    clean, weight = (target[..., :1], target[..., 1:]) if task == "inpaint" else (target, np.ones_like(target))
-    mse = np.sum(weight * (out - clean) ** 2, axis=(1, 2, 3)) / np.sum(weight, axis=(1, 2, 3))
-    return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-12))))
+    out = np.asarray(_predict(model, task, inputs))[..., 0]
+    clean, masks = (target[..., 0], target[..., 1] > 0.5) if task == "inpaint" else (target[..., 0], [None] * n)
+    return float(np.mean([psnr(c, o, mask=m) for c, o, m in zip(clean, out, masks)]))
 
 
 def train_model(model, task: str, images, *, steps: int | None = None, minutes: float | None = None,
@@ -1023,51 +929,6 @@ def cnn_upscale(image: np.ndarray, *, tile: int | None = None) -> np.ndarray:
 
 
 denoise, inpaint, upscale = cnn_denoise, cnn_inpaint, cnn_upscale
-
-
-# --------------------------------------------------------------------------- classical baselines
-def classical_denoise(noisy: np.ndarray, sigma: float, method: str) -> np.ndarray:
-    """``"bm3d"`` (reference package, Dabov et al. 2007) or ``"nl-means"`` (OpenCV, Buades et al. 2005).
-
-    Parameters
-    ----------
-    noisy : ndarray, shape (H, W), float
-        Grayscale image on the 0-1 scale plus noise, at least 8x8 for ``"bm3d"``
-        (:func:`course_lib.bm3d.reference_bm3d`) and 1x1 for ``"nl-means"``.
-    sigma : float
-        Noise standard deviation in [0, 1] (0-1 scale); NL-means uses ``h = σ·255``.
-    method : {"bm3d", "nl-means"}
-        The baseline.
-
-    Returns
-    -------
-    ndarray, shape (H, W), float32
-
-    Raises
-    ------
-    TypeError
-        If ``noisy`` is not a float array or ``sigma`` not a number.
-    ValueError
-        If ``method`` is unknown, ``sigma`` is outside [0, 1], or ``noisy`` is too small, not 2-D, or leaves [0, 1]
-        by more than 0.5 + 10 σ.
-
-    References
-    ----------
-    K. Dabov et al., IEEE Trans. Image Processing 16(8), 2007; A. Buades, B. Coll and J.-M. Morel,
-    "A non-local algorithm for image denoising", CVPR 2005.
-    """
-    import cv2
-
-    from .bm3d import REFERENCE_MIN_SIZE, reference_bm3d
-
-    method = check_choice(method, "method", ("bm3d", "nl-means"))
-    sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
-    min_size = REFERENCE_MIN_SIZE if method == "bm3d" else 1
-    noisy = check_noisy(noisy, "noisy", sigma, ndim=(2,), min_size=min_size)
-    if method == "bm3d":
-        return reference_bm3d(noisy, sigma) if sigma > 0 else noisy.copy()
-    as_uint8 = np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8)
-    return cv2.fastNlMeansDenoising(as_uint8, None, h=float(sigma * 255)).astype(np.float32) / 255
 
 
 # --------------------------------------------------------------------------- pretraining recipes

@@ -11,7 +11,9 @@ import time
 
 import numpy as np
 
-from .restore import classical_denoise, cnn_denoise, cnn_inpaint, telea
+from .baselines import classical_denoise, classical_fill
+from .metrics import psnr
+from .restore import cnn_denoise, cnn_inpaint
 from .validate import check_choice, check_image
 
 __all__ = ["denoise_view", "inpaint_view"]
@@ -39,12 +41,11 @@ def denoise_view(image: np.ndarray, sigma_255: float = 25, method: str = "cnn (Ï
     ------
     TypeError, ValueError
         As :func:`course_lib.degrade.add_gaussian_noise`, :func:`~course_lib.restore.cnn_denoise` and
-        :func:`~course_lib.restore.classical_denoise`.
+        :func:`~course_lib.baselines.classical_denoise`.
     """
     import matplotlib.pyplot as plt
 
     from .degrade import add_gaussian_noise
-    from .metrics import psnr
 
     sigma = sigma_255 / 255
     noisy = add_gaussian_noise(image, sigma, seed=seed)
@@ -92,7 +93,6 @@ def inpaint_view(image: np.ndarray, mask_kind: str = "strokes", seed: int = 0, m
         If ``image`` is not 2-D in [0, 1] or smaller than 32x32, or ``mask_kind``/``method`` is unknown.
     """
     import matplotlib.pyplot as plt
-    from skimage.restoration import inpaint_biharmonic
 
     from .degrade import apply_mask, box_mask, stroke_mask
 
@@ -101,9 +101,8 @@ def inpaint_view(image: np.ndarray, mask_kind: str = "strokes", seed: int = 0, m
     method = check_choice(method, "method", ("cnn", "telea", "biharmonic"))
     mask = stroke_mask(image.shape, 6, 5, seed=seed) if strokes else box_mask(image.shape, 4, 16, seed=seed)
     observed = apply_mask(image, mask)
-    fill = {"cnn": cnn_inpaint, "telea": telea, "biharmonic": inpaint_biharmonic}[method]
-    out = np.clip(fill(observed, mask), 0, 1)
-    inside = 10 * np.log10(1 / np.mean((out[mask] - image[mask]) ** 2))
+    out = cnn_inpaint(observed, mask) if method == "cnn" else classical_fill(observed, mask, method)
+    inside = psnr(image, out, mask=mask)
     fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
     for ax, im, title in zip(axes, (observed, out), ("observed (holes = 0)", f"{method}: {inside:.2f} dB inside mask")):
         ax.imshow(im, cmap="gray", vmin=0, vmax=1)

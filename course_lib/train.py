@@ -1,4 +1,5 @@
-"""A training loop every lesson shares: progress bar, loss history, Ctrl-C safe.
+"""A training loop every lesson shares (progress bar, loss history, Ctrl-C safe), and the N(0, I) codes
+the generative models are trained and sampled with.
 
 The loop knows nothing about models: it calls ``step(i)``, which does one update and
 returns a dict of numbers to log.  Interrupting with Ctrl-C (or the Jupyter stop button)
@@ -14,7 +15,7 @@ import numpy as np
 
 from .validate import check_int, check_positive
 
-__all__ = ["run_steps"]
+__all__ = ["run_steps", "normal_codes"]
 
 
 def run_steps(
@@ -112,3 +113,33 @@ def run_steps(
         bar.close()
     history["completed"] = [completed]
     return history
+
+
+def normal_codes(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """``n`` codes z ~ N(0, I) of dimension ``dim``: the GAN's input noise and the VAE's prior samples.
+
+    Parameters
+    ----------
+    n : int
+        Number of codes, at least 1.
+    dim : int
+        Dimension of each code, at least 1.
+    seed : int
+        Seed of ``numpy.random.default_rng``; same seed, same codes.
+
+    Returns
+    -------
+    ndarray, shape (n, dim), float32
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``n``, ``dim`` or ``seed`` is not an integer in range.
+
+    Examples
+    --------
+    >>> normal_codes(2, 3, seed=0).shape
+    (2, 3)
+    """
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    return rng.standard_normal((check_int(n, "n", 1), check_int(dim, "dim", 1))).astype(np.float32)

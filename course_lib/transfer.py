@@ -42,7 +42,7 @@ __all__ = [
     "STRATEGIES", "EXPERIMENTS", "DEFAULT_STEPS", "weighted_layers", "freeze_first", "freeze_all_but_last",
     "freezed", "prepare", "trainable_share", "fit", "relative_change", "student_of", "distill", "count_params",
     "source_denoiser", "restoration_data", "restoration_batch", "restoration_psnr", "run_experiment", "summarise",
-    "paired_effect", "load_results", "source_images", "degrade_batch", "tile",
+    "paired_effect", "load_results", "source_images", "degrade_batch",
 ]
 
 #: Ways to adapt a source model; ``"none"`` evaluates the source model as it is.
@@ -541,12 +541,12 @@ def restoration_psnr(model, test: np.ndarray, experiment: str, *, seed: int = 10
     TypeError, ValueError
         As :func:`degrade_batch`.
     """
+    from .metrics import psnr
     from .restore import denoise_batch
 
     noisy, sigma = degrade_batch(test, experiment, np.random.default_rng(seed))
-    out = np.clip(denoise_batch(model, noisy, sigma), 0, 1)
-    mse = np.mean((out - test) ** 2, axis=(1, 2))
-    return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-12))))
+    out = denoise_batch(model, noisy, sigma)
+    return float(np.mean([psnr(clean, estimate) for clean, estimate in zip(test, out)]))
 
 
 # --- distillation -----------------------------------------------------------------------------------------------
@@ -944,42 +944,5 @@ def load_results(name: str) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; make it with: python benchmarks/transfer_{name}.py")
     return json.loads(path.read_text())
-
-
-def tile(images: np.ndarray, ncols: int = 4) -> np.ndarray:
-    """Images ``(N, h, w)`` side by side in rows of ``ncols``, separated by a white line: one array to show.
-
-    Parameters
-    ----------
-    images : ndarray, shape (N, h, w), float
-        Images (any finite values).
-    ncols : int
-        Images per row (≥ 1).
-
-    Returns
-    -------
-    ndarray, shape (rows·(h+1) - 1, ncols·(w+1) - 1), float32
-        The mosaic; separators and empty cells are 1 (white).
-
-    Raises
-    ------
-    TypeError
-        If ``images`` is not a float array or ``ncols`` not an integer.
-    ValueError
-        If ``images`` is not (N, h, w), holds NaN/inf, or ``ncols`` < 1.
-
-    Examples
-    --------
-    >>> tile(np.zeros((3, 2, 2), np.float32), ncols=2).shape
-    (5, 5)
-    """
-    n, h, w = check_batch(images, "images", value_range=None).shape
-    ncols = check_int(ncols, "ncols", 1)
-    rows = -(-n // ncols)
-    canvas = np.ones((rows * (h + 1) - 1, ncols * (w + 1) - 1), np.float32)
-    for i, im in enumerate(images):
-        r, c = divmod(i, ncols)
-        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = im
-    return canvas
 
 

@@ -7,8 +7,7 @@ experiments live in :mod:`course_lib.transfer`, which imports no plotting.
 from __future__ import annotations
 
 import numpy as np
-
-from .transfer import tile
+from skimage.util import montage
 
 __all__ = ["curve_view", "grid_view"]
 
@@ -107,7 +106,7 @@ def grid_view(results: dict, experiment: str = "faces", strategy: str = "fine-tu
         image = np.concatenate([np.clip(test["noisy"], 0, 1), image, np.asarray(test["clean"])], axis=1)
         right.set_title(f"noisy | {strategy}, N={n_target} | clean (test image)", fontsize=9)
     else:
-        image = tile(image)
+        image = montage(image, padding_width=1, fill=1)  # white lines between the samples
         right.set_title(f"16 samples: {strategy}, N={n_target} (seed 0)", fontsize=9)
     right.imshow(image, cmap="gray", vmin=0, vmax=1)
     fig.tight_layout()

@@ -38,6 +38,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from .classifier import score_samples
+from .data import GLYPHS_HELDOUT_SEED
 from .validate import check_choice, check_int, check_positive, check_range
 
 __all__ = [
@@ -850,8 +852,9 @@ def prior_codes(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     >>> prior_codes(2, 3).shape
     (2, 3)
     """
-    rng = np.random.default_rng(check_int(seed, "seed", 0))
-    return rng.standard_normal((check_int(n, "n", 1), check_int(latent_dim, "latent_dim", 1))).astype(np.float32)
+    from .train import normal_codes
+
+    return normal_codes(n, check_int(latent_dim, "latent_dim", 1), seed)
 
 
 def sample(model: keras.Model, n: int = 64, *, seed: int = 0, mean: bool = True) -> np.ndarray:
@@ -1269,52 +1272,6 @@ def beta_table(models: dict, images: np.ndarray, *, n_samples: int = 10, seed: i
     return table
 
 
-def score_samples(images: np.ndarray, reference: np.ndarray | None, *, classifier=None, n_subsets: int = 50,
-                  subset_size: int = 500, seed: int = 0) -> dict:
-    """Score generated 8x8 images with the course's digit classifier (``digit-classifier``, lesson 01's metric).
-
-    Parameters
-    ----------
-    images : ndarray, shape (N, 8, 8), float
-        Generated images in [0, 1].
-    reference : ndarray, shape (M, 8, 8), float, or None
-        Real images for KID; ``None`` reports the class coverage only (cheaper).
-    classifier : keras.Model, optional
-        Defaults to the shipped ``digit-classifier``.
-    n_subsets, subset_size : int
-        KID subsets (:func:`course_lib.metrics.kid`).
-    seed : int
-        Seed of the KID subsets.
-
-    Returns
-    -------
-    dict
-        ``confident_share`` (share of images the classifier gives ≥ 0.9 to one class), ``classes_present``
-        (digits predicted for ≥ 5 % of the images), ``class_shares``, and ``kid``/``kid_std`` (Kernel Inception
-        Distance to ``reference`` in the classifier's feature space; lower is closer, ~0 for real vs real; left out
-        when ``reference`` is None).
-
-    Raises
-    ------
-    TypeError
-        If a batch is not a float numpy array.
-    ValueError
-        If a batch is not (N, 8, 8) in [0, 1] with N ≥ 1, or a KID setting is out of range.
-    """
-    from .classifier import features, load_digit_classifier
-    from .metrics import class_coverage, kid, softmax
-
-    images = _check_images(images)
-    model = classifier if classifier is not None else load_digit_classifier()
-    coverage = class_coverage(softmax(np.asarray(model(images[..., None], training=False))))
-    out = {key: coverage[key] for key in ("confident_share", "classes_present", "class_shares")}
-    if reference is not None:  # reference=None: the class coverage only (cheaper)
-        reference = _check_images(reference, "reference")
-        out["kid"], out["kid_std"] = kid(features(model, images), features(model, reference), n_subsets=n_subsets,
-                                         subset_size=subset_size, seed=seed)
-    return out
-
-
 # --- shipped checkpoints ---------------------------------------------------------------------------------------
 
 #: Every shipped model: training data, architecture and recipe; ``python -m course_lib pretrain NAME`` rebuilds it.
@@ -1333,7 +1290,7 @@ SHIPPED: dict[str, dict] = {
 #: ``benchmarks/vae.py`` times exactly this run.
 LESSON_TRAINING = {"latent_dim": 2, "steps": 3000, "quick_steps": 20, "validate_every": 250, "seed": 0}
 #: Glyphs for training the glyph VAE, and held-out glyphs for testing it (the seed lesson 01 holds out too).
-GLYPHS_TRAIN, GLYPHS_TEST = {"n": 20_000, "seed": 0}, {"n": 2000, "seed": 1001}
+GLYPHS_TRAIN, GLYPHS_TEST = {"n": 20_000, "seed": 0}, {"n": 2000, "seed": GLYPHS_HELDOUT_SEED}
 
 
 def _datasets(kind: str) -> tuple[np.ndarray, np.ndarray]:

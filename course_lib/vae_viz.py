@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+from skimage.util import montage
 
 from .vae import _check_images, beta_table, decode, encode, latent_dim_of, prior_codes
 from .validate import check_int, check_range
@@ -20,11 +21,6 @@ def _grid_codes(extent: float, n: int) -> np.ndarray:
     """The n x n grid of 2-D codes over [-extent, extent]², row by row from the top (z2 upwards)."""
     ticks = np.linspace(-extent, extent, n)
     return np.array([[a, b] for b in ticks[::-1] for a in ticks], dtype=np.float32)
-
-
-def _tile(tiles: np.ndarray, n: int) -> np.ndarray:
-    """(n*n, 8, 8) images → one (8n, 8n) mosaic, row by row."""
-    return tiles.reshape(n, n, 8, 8).transpose(0, 2, 1, 3).reshape(8 * n, 8 * n)
 
 
 def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, z1: float = 0.0, z2: float = 0.0,
@@ -80,7 +76,8 @@ def latent_map_view(model: keras.Model, images: np.ndarray, labels: np.ndarray, 
     ax_one.imshow(decoded[0], cmap="gray", vmin=0, vmax=1)
     ax_one.set_title(f"decoded E[x | z]\nat z = ({z1:.2f}, {z2:.2f})")
     ax_one.axis("off")
-    ax_grid.imshow(_tile(decoded[1:], n_grid), cmap="gray", vmin=0, vmax=1, extent=(-extent, extent, -extent, extent))
+    ax_grid.imshow(montage(decoded[1:], grid_shape=(n_grid, n_grid)), cmap="gray", vmin=0, vmax=1,
+                   extent=(-extent, extent, -extent, extent))
     ax_grid.plot([z1], [z2], "rx", markersize=10, markeredgewidth=2)
     ax_grid.set(xlabel="z₁", ylabel="z₂", title=f"decoded means\non a {n_grid}×{n_grid} grid")
     fig.tight_layout()

@@ -344,7 +344,7 @@ widgets.VBox([gan_viz.snapshot_explorer(snapshots), gan_viz.latent_explorer(gene
 # over subsets).
 
 # %% tags=["rerun"]
-real_other = data.glyphs(quick(1000, 500), seed=1002)[0]   # more real glyphs, of another seed
+real_other = data.glyphs(quick(1000, 500), seed=data.GLYPHS_OTHER_SEED)[0]   # more real glyphs, another seed
 reference_scores = gan.evaluate_samples(real_other, heldout, classifier=classifier, n_subsets=20)
 gan_scores = gan.evaluate_samples(samples, heldout, classifier=classifier, n_subsets=20)
 print(f"{'':<18}{'KID (± subset std)':>22}{'FID':>9}{'confident':>11}{'min class':>11}{'classes':>9}")

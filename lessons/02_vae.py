@@ -543,13 +543,13 @@ print(f"max |64·∇(mean-reduced loss) − ∇(β = 1 loss)|  = {gap(grads[0], 
 #
 # Lesson 01 trains a DCGAN on the glyphs (digits rendered from the fonts that ship with matplotlib). `vae-glyphs` is
 # the 16-D VAE of this lesson trained on 20 000 of the same glyphs. Both are scored against 2 000 held-out glyphs
-# (`data.glyphs(2000, seed=1001)`, a seed no training set uses; 500 of them in quick mode) with the course classifier: confident share,
+# (`data.glyphs(2000, seed=data.GLYPHS_HELDOUT_SEED)`, a seed no training set uses; 500 of them in quick mode) with the course classifier: confident share,
 # digits present, KID in its feature space. Real glyphs with another seed give the floor.
 
 # %%
 n_gen = quick(2000, 500)
-heldout = data.glyphs(quick(2000, 500), seed=1001)[0]
-generated = {"real glyphs (seed 1002)": data.glyphs(n_gen, seed=1002)[0],
+heldout = data.glyphs(quick(2000, 500), seed=data.GLYPHS_HELDOUT_SEED)[0]
+generated = {"real glyphs (another seed)": data.glyphs(n_gen, seed=data.GLYPHS_OTHER_SEED)[0],
              "VAE (vae-glyphs)": vae.sample(vae.load_vae("vae-glyphs"), n_gen, seed=1)}
 
 # %%

@@ -43,7 +43,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import bm3d, bm3d_viz, data, degrade, metrics, viz
+from course_lib import baselines, bm3d, bm3d_viz, data, degrade, metrics, viz
 from course_lib.config import is_quick, lesson_run_time, load_benchmark, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
 from course_lib.exercises.l03_bm3d import WHY_STEP2
@@ -398,7 +398,7 @@ bm3d_viz.denoise_explorer(small)
 #
 # Protocol: test photos only, noise seeded and not clipped, PSNR on the output clipped to $[0, 1]$, time of one
 # call on this machine. NL-means (OpenCV and scikit-image) and the Gaussian blur each have one free parameter,
-# tuned per σ on two *training* photos (`bm3d_viz.tune_baselines`) and then frozen. "reference" is the authors'
+# tuned per σ on two *training* photos (`baselines.tune_baselines`) and then frozen. "reference" is the authors'
 # `bm3d` package 4.x (compiled, multi-threaded). The full benchmark (6 photos, 3 noise levels, memory too) is
 # `python benchmarks/bm3d_vs_reference.py`; this cell runs a smaller version of it.
 
@@ -410,7 +410,7 @@ sigmas = quick([15, 25, 50], [25])
 rows, tuned = [], {}
 for s, name in tqdm([(s, name) for s in sigmas for name in names], desc="σ × photo"):
     if s not in tuned:  # tune the baselines' parameter once per σ, on training photos
-        tuned[s] = bm3d_viz.tune_baselines(s, size=quick(256, 96))
+        tuned[s] = baselines.tune_baselines(s, size=quick(256, 96))
     image = data.load_photo(name)
     image = image if not is_quick() else np.ascontiguousarray(image[64:192, 64:192])
     results = bm3d_viz.compare_methods(image, s, seed=s, tuned=tuned[s])
@@ -458,7 +458,7 @@ print(cv2.fastNlMeansDenoisingColored.__doc__.splitlines()[1].strip())
 side = quick(192, 96)
 colour = np.ascontiguousarray(data.load_photo("astronaut", gray=False)[40 : 40 + side, 180 : 180 + side])
 noisy_rgb = degrade.add_gaussian_noise(colour, 25 / 255, seed=3)
-as_uint8 = (np.clip(noisy_rgb, 0, 1) * 255).round().astype(np.uint8)
+as_uint8 = data.as_uint8(noisy_rgb)   # OpenCV's NL-means takes 8-bit images
 candidates = {
     'cv2.fastNlMeansDenoisingColored (the article\'s "BM3D")':
         cv2.fastNlMeansDenoisingColored(as_uint8, None, 10, 10, 7, 21) / 255.0,

@@ -40,7 +40,7 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib import data, degrade, metrics, restore, restore_viz, viz, widgets
+from course_lib import baselines, data, degrade, metrics, restore, restore_viz, viz, widgets
 from course_lib.checkpoints import manifest
 from course_lib.config import is_quick, lesson_run_time, limit_threads, load_benchmark, quick, seed_everything
 from course_lib.exercises import check, reveal  # noqa: F401 (reveal: see the commented lines)
@@ -184,8 +184,8 @@ optimizer = keras.optimizers.Adam(1e-3)
 
 
 def val_psnr(net):
-    out = np.clip(val_noisy - np.asarray(net([val_noisy, val_sigma])), 0, 1)
-    return float(np.mean(10 * np.log10(1 / np.mean((out - val_clean) ** 2, axis=(1, 2, 3)))))
+    out = val_noisy - np.asarray(net([val_noisy, val_sigma]))
+    return float(np.mean([metrics.psnr(clean[..., 0], estimate[..., 0]) for clean, estimate in zip(val_clean, out)]))
 
 
 rng = np.random.default_rng(0)
@@ -253,8 +253,8 @@ photos = {name: centre(test[name], crop) for name in quick(list(test), ["camera"
 methods = {
     "cnn (σ given)": lambda y, s: restore.cnn_denoise(y, s),
     "cnn (blind)": lambda y, s: restore.cnn_denoise(y),
-    "bm3d": lambda y, s: restore.classical_denoise(y, s, "bm3d"),
-    "nl-means": lambda y, s: restore.classical_denoise(y, s, "nl-means"),
+    "bm3d": lambda y, s: baselines.classical_denoise(y, s, "bm3d"),
+    "nl-means": lambda y, s: baselines.classical_denoise(y, s, "nl-means"),
 }
 sigmas = (15, 25, 50, 75)
 psnrs = {m: {} for m in methods}
@@ -434,16 +434,8 @@ for case, triples in cases.items():
 # can differ; the cell after it prints the stored benchmark (`benchmarks/inpaint_seeds.py`: whole photos, more seeds).
 
 # %% tags=["rerun"]
-import cv2
-from skimage.restoration import inpaint_biharmonic
-
-
-def opencv_inpaint(flag):
-    return lambda im, m: cv2.inpaint(np.round(im * 255).astype(np.uint8), m.astype(np.uint8), 3, flag) / 255.0
-
-
-inpainters = {"cnn": restore.cnn_inpaint, "telea": opencv_inpaint(cv2.INPAINT_TELEA),
-              "navier-stokes": opencv_inpaint(cv2.INPAINT_NS), "biharmonic": inpaint_biharmonic}
+inpainters = {"cnn": restore.cnn_inpaint,
+              **{m: lambda im, mask, m=m: baselines.classical_fill(im, mask, m) for m in baselines.FILLS}}
 inpaint_photos = {name: centre(image, quick(None, 128)) for name, image in test.items()}
 n_seeds = quick(2, 1)
 
@@ -461,8 +453,7 @@ for kind in ("strokes", "boxes 16×16"):
                     else degrade.box_mask(clean.shape, max(1, clean.size // 16384), 16, seed=seed))
             observed = degrade.apply_mask(clean, mask)
             for m, fill in inpainters.items():
-                error = np.mean((np.clip(fill(observed, mask), 0, 1)[mask] - clean[mask]) ** 2)
-                scores[m][i, s] = 10 * np.log10(1 / error)
+                scores[m][i, s] = metrics.psnr(clean, fill(observed, mask), mask=mask)
     print(f"{kind}, {len(inpaint_photos)} photos × {n_seeds} mask seed(s), mean PSNR inside the mask: "
           + "  ".join(f"{m} {v.mean():.2f} dB" for m, v in scores.items()))
     for m in inpainters:

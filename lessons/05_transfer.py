@@ -40,6 +40,7 @@
 import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
+from skimage.util import montage
 
 import course_lib.viz  # noqa: F401 (applies the course's figure style)
 from course_lib import gan, transfer, transfer_viz, widgets
@@ -193,7 +194,7 @@ gan_live = {s: transfer.run_experiment("gan", s, 100, seed=0, steps=quick(300, 3
             for s in ("scratch", "fine-tune")}
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
 for ax, (name, r) in zip(axes, gan_live.items()):
-    ax.imshow(transfer.tile(gan.sample(r["model"], 16, seed=99)), cmap="gray", vmin=0, vmax=1)
+    ax.imshow(montage(gan.sample(r["model"], 16, seed=99), padding_width=1, fill=1), cmap="gray", vmin=0, vmax=1)
     ax.set_title(f"{name}: KID {r['kid']:.0f}, {r['classes_present']} classes", fontsize=9)
     ax.axis("off")
 fig.tight_layout()

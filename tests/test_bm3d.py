@@ -409,10 +409,11 @@ def test_widget_callbacks_work_without_a_browser():
 
 
 def test_compare_methods_and_baselines():
+    from course_lib import baselines
     from course_lib import bm3d_viz as V
 
     clean = crop("coffee", 100, 100)
-    tuned = V.tune_baselines(25, size=64)
+    tuned = baselines.tune_baselines(25, size=64)
     assert set(tuned) == {"nlm_opencv", "nlm_skimage", "gaussian"}
     results = V.compare_methods(clean, 25, tuned=tuned, include=("bm3d", "nlm_opencv", "gaussian", "noisy"))
     assert results["bm3d"]["psnr"] > results["nlm_opencv"]["psnr"] > results["noisy"]["psnr"]

@@ -17,11 +17,11 @@ RNG = np.random.default_rng(7)
 def digit_features():
     """Features of the shipped digit classifier for real glyphs (two disjoint sets), handwriting and noisy glyphs."""
     from course_lib.classifier import features, load_digit_classifier
-    from course_lib.data import digits, glyphs
+    from course_lib.data import GLYPHS_HELDOUT_SEED, GLYPHS_OTHER_SEED, digits, glyphs
 
     model = load_digit_classifier()
-    heldout, _ = glyphs(1000, seed=1001)
-    other, _ = glyphs(1000, seed=1002)
+    heldout, _ = glyphs(1000, seed=GLYPHS_HELDOUT_SEED)
+    other, _ = glyphs(1000, seed=GLYPHS_OTHER_SEED)
     out = {"glyphs_a": features(model, heldout), "glyphs_b": features(model, other),
            "handwritten": features(model, digits("test")[0])}
     rng = np.random.default_rng(0)

@@ -15,6 +15,24 @@ def test_psnr_matches_skimage_and_formula():
     assert metrics.psnr(X, X) == float("inf")
 
 
+def test_psnr_inside_a_mask():
+    mask = np.zeros(X.shape, bool)
+    mask[10:20, 5:40] = True
+    worse = np.where(mask, np.clip(Y + 0.2, 0, 1), X).astype(np.float32)  # errors only inside the mask
+    inside = 10 * np.log10(1 / np.mean((X[mask].astype(float) - worse[mask]) ** 2))
+    assert metrics.psnr(X, worse, mask=mask) == pytest.approx(inside, abs=1e-6)
+    assert metrics.psnr(X, worse, mask=mask) < metrics.psnr(X, worse)  # the whole image dilutes the error
+    assert metrics.psnr(X, worse, mask=np.ones(X.shape, bool)) == pytest.approx(metrics.psnr(X, worse), abs=1e-9)
+    colour = np.stack([X, X, X], -1)
+    assert metrics.psnr(colour, np.stack([worse] * 3, -1), mask=mask) == pytest.approx(inside, abs=1e-6)
+    with pytest.raises(ValueError, match="mask"):
+        metrics.psnr(X, worse, mask=np.zeros(X.shape, bool))
+    with pytest.raises(ValueError, match="mask"):
+        metrics.psnr(X, worse, mask=mask[:5])
+    with pytest.raises(TypeError, match="mask"):
+        metrics.psnr(X, worse, mask=mask.astype(np.uint8))
+
+
 def test_psnr_clips_estimate():
     noisy = X + 0.3
     assert metrics.psnr(X, noisy) == pytest.approx(metrics.psnr(X, np.clip(noisy, 0, 1)))

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from course_lib import checkpoints, data, degrade, metrics, restore
+from course_lib import baselines, checkpoints, data, degrade, metrics, restore
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_inpaint_and_upscale_beat_baselines(camera_crop):
     mask = degrade.stroke_mask(camera_crop.shape, 3, 5, seed=2)
     observed = degrade.apply_mask(camera_crop, mask)
     err_cnn = np.mean((restore.cnn_inpaint(observed, mask) - camera_crop)[mask] ** 2)
-    err_telea = np.mean((restore.telea(observed, mask) - camera_crop)[mask] ** 2)
+    err_telea = np.mean((baselines.classical_fill(observed, mask, "telea") - camera_crop)[mask] ** 2)
     assert err_cnn < err_telea
     low = degrade.downsample(camera_crop, 2)
     assert metrics.psnr(camera_crop, restore.cnn_upscale(low)) > metrics.psnr(camera_crop, degrade.upsample(low, 2))
@@ -70,12 +70,11 @@ def test_classical_fills_are_the_three_baselines(camera_crop):
 
     mask = degrade.box_mask(camera_crop.shape, 2, 12, seed=4)
     observed = degrade.apply_mask(camera_crop, mask)
-    fills = restore.classical_fills(observed, mask)
+    fills = baselines.classical_fills(observed, mask)
     assert fills.shape == (*camera_crop.shape, 3) and fills.dtype == np.float32
     np.testing.assert_array_equal(fills[~mask], np.repeat(camera_crop[~mask, None], 3, axis=1))
-    np.testing.assert_allclose(fills[..., 0], restore.telea(observed, mask), atol=1e-6)
-    as_uint8 = np.round(observed * 255).astype(np.uint8)
-    ns = cv2.inpaint(as_uint8, mask.astype(np.uint8), 3, cv2.INPAINT_NS) / 255
+    np.testing.assert_allclose(fills[..., 0], baselines.classical_fill(observed, mask, "telea"), atol=1e-6)
+    ns = cv2.inpaint(np.round(observed * 255).astype(np.uint8), mask.astype(np.uint8), 3, cv2.INPAINT_NS) / 255
     np.testing.assert_allclose(fills[mask, 1], ns[mask], atol=1e-6)
     np.testing.assert_allclose(fills[mask, 2], np.clip(inpaint_biharmonic(observed, mask), 0, 1)[mask], atol=1e-6)
 
@@ -83,7 +82,7 @@ def test_classical_fills_are_the_three_baselines(camera_crop):
 def test_untrained_inpainter_mixes_the_fills_by_its_prior(camera_crop):
     mask = degrade.stroke_mask(camera_crop.shape, 2, 5, seed=1)
     observed = degrade.apply_mask(camera_crop, mask)
-    fills = restore.classical_fills(observed, mask)
+    fills = baselines.classical_fills(observed, mask)
     mean = restore.inpaint_batch(restore.build_inpainter(width=8, prior=0.0), observed[None], mask[None])[0]
     np.testing.assert_allclose(mean[mask], np.clip(fills[mask].mean(axis=1), 0, 1), atol=1e-5)
     favoured = restore.inpaint_batch(restore.build_inpainter(width=8, prior=2.0), observed[None], mask[None])[0]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from course_lib import (
+    baselines,
     bm3d,
     bm3d_viz,
     classifier,
@@ -69,9 +70,9 @@ BATCH_FUNCTIONS = {  # batches (N, 8, 8) of clean images in [0, 1]
 }
 ANY_SIZE = ("transfer.degrade_batch", "restore.upscale_batch", "transfer.restoration_batch")
 NOISY_FUNCTIONS = {  # single noisy images: any finite value
-    "bm3d_viz.nlm_opencv": lambda x: bm3d_viz.nlm_opencv(x, 0.1),
-    "bm3d_viz.nlm_skimage": lambda x: bm3d_viz.nlm_skimage(x, 0.1),
-    "bm3d_viz.gaussian_blur": lambda x: bm3d_viz.gaussian_blur(x, 0.1),
+    "baselines.nlm_opencv": lambda x: baselines.nlm_opencv(x, 0.1),
+    "baselines.nlm_skimage": lambda x: baselines.nlm_skimage(x, 0.1),
+    "baselines.gaussian_blur": lambda x: baselines.gaussian_blur(x, 0.1),
     "bm3d_viz.step1_variant": lambda x: bm3d_viz.step1_variant(x, 0.1),
     "bm3d.match_blocks": bm3d.match_blocks,
     "bm3d.bm3d_step2(noisy)": lambda x: bm3d.bm3d_step2(x, IMAGE, 0.1),
@@ -177,7 +178,7 @@ def test_noisy_functions_accept_values_outside_the_unit_range():
 @pytest.mark.parametrize("sigma", [np.nan, -0.1, 0.0, 25, "0.1", None])
 def test_baseline_sigma_is_checked(sigma):
     with pytest.raises((ValueError, TypeError), match="sigma"):
-        bm3d_viz.nlm_opencv(IMAGE, sigma)
+        baselines.nlm_opencv(IMAGE, sigma)
 
 
 def test_denoise_batch_checks_sigma_per_image():

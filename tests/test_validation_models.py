@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from course_lib import bm3d, restore
+from course_lib import baselines, bm3d, restore
 
 GOOD = np.full((16, 16), 0.5, dtype=np.float32)
 MASK = np.zeros((16, 16), bool)
@@ -21,12 +21,12 @@ NOISY_FUNCTIONS = {  # accept any finite values
     "bm3d.bm3d_step1": lambda im: bm3d.bm3d_step1(im, 0.1),
     "restore.cnn_denoise": lambda im: restore.cnn_denoise(im, 0.1),
     "restore.cnn_denoise(blind)": lambda im: restore.cnn_denoise(im),
-    "restore.classical_denoise": lambda im: restore.classical_denoise(im, 0.1, "nl-means"),
+    "baselines.classical_denoise": lambda im: baselines.classical_denoise(im, 0.1, "nl-means"),
 }
 CLEAN_FUNCTIONS = {  # need values in [0, 1]
     "restore.cnn_inpaint": lambda im: restore.cnn_inpaint(im, MASK),
     "restore.cnn_upscale": restore.cnn_upscale,
-    "restore.telea": lambda im: restore.telea(im, MASK),
+    "baselines.classical_fill": lambda im: baselines.classical_fill(im, MASK),
 }
 
 shape_errors = st.one_of(

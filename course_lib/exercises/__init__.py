@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Exercise", "ExerciseError", "exercise", "check", "reveal", "solution_source", "get", "all_exercises",
-           "close", "is_stub"]
+           "close", "is_stub", "check_statements"]
 
 
 @dataclass(frozen=True)
@@ -361,5 +361,43 @@ def close(value: float, expected: float, *, tol: float, what: str, hint: str) ->
     'sigma = 0.098.'
     """
     value = float(value)
-    assert abs(value - expected) <= tol, f"{what} is {value:.4g}, expected {expected:.4g} (± {tol:g}). Hint: {hint}"
+    if not (abs(value - expected) <= tol):
+        raise AssertionError(f"{what} is {value:.4g}, expected {expected:.4g} (± {tol:g}). Hint: {hint}")
     return f"{what} = {value:.4g}."
+
+
+def check_statements(answer: Any, statements: dict[str, str], true: set[str], hints: dict[str, str], *,
+                     where: str) -> None:
+    """Check a set of letters naming the true ``statements``; raise ``AssertionError`` with a hint otherwise.
+
+    Parameters
+    ----------
+    answer : set
+        The learner's letters (case and spaces ignored); ``...`` in it means "not answered yet".
+    statements : dict of str to str
+        Letter → statement.
+    true : set of str
+        The letters of the true statements.
+    hints : dict of str to str
+        Letter → why that false statement is false.
+    where : str
+        Where the lesson measures the true statements (e.g. ``"the next cell"``), quoted for a missing one.
+
+    Raises
+    ------
+    AssertionError
+        For ``...`` left in the set, an unknown letter, a false statement chosen (its hint) or a true one missed.
+    """
+    raw = set(answer)
+    if Ellipsis in raw:
+        raise AssertionError("replace the `...` in the set with the letters you think are true, e.g. {\"A\", \"C\"}.")
+    chosen = {str(letter).strip().upper() for letter in raw}
+    unknown = chosen - set(statements)
+    if unknown:
+        raise AssertionError(f"unknown letters {sorted(unknown)}: choose among {sorted(statements)}.")
+    false = sorted(chosen - true)
+    if false:
+        raise AssertionError(hints[false[0]])
+    missing = sorted(true - chosen)
+    if missing:
+        raise AssertionError(f"{missing[0]} is true too — {where} measures it: {statements[missing[0]]}")

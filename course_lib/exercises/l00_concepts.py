@@ -141,10 +141,13 @@ def _check_inpaint(fn) -> str:
     image = rng.random((24, 24)).astype(np.float32)
     mask = box_mask(image.shape, n_boxes=3, size=6, seed=2)
     got = np.asarray(fn(image, mask), dtype=np.float32)
-    assert got.shape == image.shape, f"A(x) must keep the image's shape {image.shape}; got {got.shape}."
+    if not (got.shape == image.shape):
+        raise AssertionError(f"A(x) must keep the image's shape {image.shape}; got {got.shape}.")
     wrong = int(np.sum(~np.isclose(got, apply_mask(image, mask))))
-    assert wrong == 0, (f"{wrong} of {image.size} pixels differ from the expected A(x). Hint: where mask is True "
-                        "the pixel is missing (set it to 0); elsewhere A keeps x unchanged (a diagonal 0/1 matrix).")
+    if not (wrong == 0):
+        raise AssertionError(
+            f"{wrong} of {image.size} pixels differ from the expected A(x). Hint: where mask is True "
+            "the pixel is missing (set it to 0); elsewhere A keeps x unchanged (a diagonal 0/1 matrix).")
     return "A is a diagonal matrix of 0s and 1s: linear, but not invertible."
 
 

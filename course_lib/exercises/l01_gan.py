@@ -50,9 +50,11 @@ def _check_nonsat(fn) -> str:
                    np.array([-800.0, 800.0])):
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             got = fn(logits)
-        assert np.isfinite(got), (f"your loss on logits {np.round(logits[:3], 2)} is {got}: it overflowed. Hint: "
-                                  "-log sigmoid(l) = log(1 + exp(-l)); np.logaddexp(0, -l) computes it without "
-                                  "forming exp(800).")
+        if not np.isfinite(got):
+            raise AssertionError(
+                f"your loss on logits {np.round(logits[:3], 2)} is {got}: it overflowed. Hint: "
+                "-log sigmoid(l) = log(1 + exp(-l)); np.logaddexp(0, -l) computes it without "
+                "forming exp(800).")
         close(got, float(g_loss_nonsaturating(logits)), tol=1e-4 * max(1.0, float(np.max(np.abs(logits)))),
               what=f"your loss on logits {np.round(logits[:3], 2)}…",
               hint="the generator wants D(G(z)) = sigmoid(logit) close to 1: minimise -mean(log sigmoid(logit)); "
@@ -94,10 +96,13 @@ def _check_dstar(fn) -> str:
     p_data = np.exp(-0.5 * (x - 1) ** 2) / np.sqrt(2 * np.pi)
     p_g = np.exp(-0.5 * ((x + 1) / 1.5) ** 2) / (1.5 * np.sqrt(2 * np.pi))
     got = np.asarray(fn(p_data, p_g), dtype=np.float64)
-    assert got.shape == x.shape, f"return one value per point, shape {x.shape}; got {got.shape}"
+    if not (got.shape == x.shape):
+        raise AssertionError(f"return one value per point, shape {x.shape}; got {got.shape}")
     worst = float(np.max(np.abs(got - p_data / (p_data + p_g))))
-    assert worst < 1e-6, (f"your D* is off by up to {worst:.3g}. Hint: for fixed G, maximise "
-                          "p_data(x)·log D + p_g(x)·log(1 - D) over D at each x (set the derivative to 0).")
+    if not (worst < 1e-6):
+        raise AssertionError(
+            f"your D* is off by up to {worst:.3g}. Hint: for fixed G, maximise "
+            "p_data(x)·log D + p_g(x)·log(1 - D) over D at each x (set the derivative to 0).")
     close(fn(np.array([0.3]), np.array([0.3]))[0], 0.5, tol=1e-9, what="D* where p_data = p_g",
           hint="when the generator matches the data, the best discriminator can only say 1/2.")
     return "Where p_g = p_data, D* = 1/2 everywhere: the discriminator can no longer tell."
@@ -147,9 +152,10 @@ def _check_kid(fn) -> str:
           hint="leave out the diagonal terms k(x_i, x_i) and k(y_j, y_j): divide the off-diagonal sums by m(m-1) "
                "and n(n-1); the cross term uses every pair and is divided by m·n.")
     same = [fn(rng.standard_normal((20, 4)), rng.standard_normal((20, 4))) for _ in range(200)]
-    assert abs(np.mean(same)) < 4 * np.std(same) / np.sqrt(len(same)), (
-        "for two samples of one distribution your estimate should average to 0; it is biased. Hint: drop the "
-        "diagonal of the within-sample kernel matrices.")
+    if not (abs(np.mean(same)) < 4 * np.std(same) / np.sqrt(len(same))):
+        raise AssertionError(
+            "for two samples of one distribution your estimate should average to 0; it is biased. Hint: drop the "
+            "diagonal of the within-sample kernel matrices.")
     return "Unbiased: two samples of the same distribution give 0 on average (sometimes a negative number)."
 
 
@@ -192,9 +198,10 @@ def _check_diagnose(fn) -> str:
              (0.2, collapsed, "low quality"), (0.92, np.array([0.015] + [0.985 / 9] * 9), "mode collapse")]
     for share, shares, expected in cases:
         got = fn(share, shares)
-        assert got == expected, (
-            f"confident share {share}, smallest class share {shares.min():.3f}: you said {got!r}, expected "
-            f"{expected!r}. Hint: a collapsed generator can be very *confident* — check the class shares too.")
+        if not (got == expected):
+            raise AssertionError(
+                f"confident share {share}, smallest class share {shares.min():.3f}: you said {got!r}, expected "
+                f"{expected!r}. Hint: a collapsed generator can be very *confident* — check the class shares too.")
     return "A run can be 100 % confident and still useless: always look at coverage."
 
 
@@ -275,11 +282,12 @@ def _check_trainstep(fn) -> str:
     fn(*theirs, real, z)
     for who, a, b in (("discriminator", ours[1], theirs[1]), ("generator", ours[0], theirs[0])):
         worst = max(float(np.max(np.abs(u - v))) for u, v in zip(a.get_weights(), b.get_weights()))
-        assert worst < 1e-5, (
-            f"after one step from the same weights and batch, your {who}'s weights differ from the reference by up "
-            f"to {worst:.2e}. Hint: first update D on L_D = mean(softplus(-D(real))) + mean(softplus(D(G(z)))) "
-            "(D must see the generated samples too), then G on mean(softplus(-D(G(z)))) computed with the updated "
-            "D, each inside its own tf.GradientTape, with d_opt and g_opt.")
+        if not (worst < 1e-5):
+            raise AssertionError(
+                f"after one step from the same weights and batch, your {who}'s weights differ from the reference by up "
+                f"to {worst:.2e}. Hint: first update D on L_D = mean(softplus(-D(real))) + mean(softplus(D(G(z)))) "
+                "(D must see the generated samples too), then G on mean(softplus(-D(G(z)))) computed with the updated "
+                "D, each inside its own tf.GradientTape, with d_opt and g_opt.")
     # 2. run it: with G held still (learning rate 0), D's loss on a fixed batch falls; with D held still, G's does
     import keras
 
@@ -297,15 +305,18 @@ def _check_trainstep(fn) -> str:
     for step in range(30):
         fn(generator, discriminator, frozen, d_opt, ring_data(256, seed=1000 + step), latent(256, 2, seed=2000 + step))
     d_end, g_start = losses()
-    assert d_end < d_start - 0.05, (
-        f"with the generator held still, 30 of your steps moved D's loss on a fixed batch of real and generated points "
-        f"from {d_start:.3f} to {d_end:.3f}: D is not learning to tell them apart. Hint: D's loss needs the fakes.")
+    if not (d_end < d_start - 0.05):
+        raise AssertionError(
+            f"with the generator held still, 30 of your steps moved D's loss on a fixed batch of real and generated "
+            f"points from {d_start:.3f} to {d_end:.3f}: D is not learning to tell them apart. Hint: D's loss needs the "
+            "fakes.")
     for step in range(30):
         fn(generator, discriminator, g_opt, keras.optimizers.Adam(0.0), ring_data(256, seed=3000 + step),
            latent(256, 2, seed=4000 + step))
     g_end = losses()[1]
-    assert g_end < g_start - 0.05, (
-        f"with D held still, 30 of your steps moved G's loss from {g_start:.3f} to {g_end:.3f}: G gets no useful "
-        "gradient through D. Hint: compute G's loss from D's logits on generator(z) inside the generator's tape.")
+    if not (g_end < g_start - 0.05):
+        raise AssertionError(
+            f"with D held still, 30 of your steps moved G's loss from {g_start:.3f} to {g_end:.3f}: G gets no useful "
+            "gradient through D. Hint: compute G's loss from D's logits on generator(z) inside the generator's tape.")
     return (f"Each half learns: with G still, D's loss fell {d_start:.3f} → {d_end:.3f}; with D still, G's "
             f"non-saturating loss fell {g_start:.3f} → {g_end:.3f}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import exercise
+from . import check_statements, exercise
 
 # --- 02.kl: the KL term in closed form ------------------------------------------------------------------------
 
@@ -43,16 +43,20 @@ def _check_kl(fn) -> str:
     rng = np.random.default_rng(2)
     mu, logvar = rng.normal(size=(6, 5)), rng.normal(scale=0.8, size=(6, 5))
     got = np.asarray(fn(mu, logvar), dtype=np.float64)
-    assert got.shape == (6,), (f"return one KL per row (shape (6,) here); got shape {got.shape}. Hint: sum over the "
-                               "latent dimensions (axis=-1), not over the batch.")
+    if not (got.shape == (6,)):
+        raise AssertionError(
+            f"return one KL per row (shape (6,) here); got shape {got.shape}. Hint: sum over the "
+            "latent dimensions (axis=-1), not over the batch.")
     zero = float(np.asarray(fn(np.zeros((1, 5)), np.zeros((1, 5)))).ravel()[0])
-    assert abs(zero) < 1e-9, f"KL(N(0, I) || N(0, I)) must be 0; yours gives {zero:.4g}. Check the '- 1' term."
+    if not (abs(zero) < 1e-9):
+        raise AssertionError(f"KL(N(0, I) || N(0, I)) must be 0; yours gives {zero:.4g}. Check the '- 1' term.")
     expected = np.asarray(kl_divergence(mu, logvar), dtype=np.float64)
     err = float(np.max(np.abs(got - expected)))
-    assert err < 1e-4 * max(1.0, float(np.abs(expected).max())), (
-        f"your KL differs from the closed form by up to {err:.4g} nats (e.g. {got[0]:.4f} vs {expected[0]:.4f}). "
-        "Hint: ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1) with σ² = exp(logvar); *sum* over the latent dimensions — a mean "
-        "divides the KL by d and quietly changes β.")
+    if not (err < 1e-4 * max(1.0, float(np.abs(expected).max()))):
+        raise AssertionError(
+            f"your KL differs from the closed form by up to {err:.4g} nats (e.g. {got[0]:.4f} vs {expected[0]:.4f}). "
+            "Hint: ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1) with σ² = exp(logvar); *sum* over the latent dimensions — a mean "
+            "divides the KL by d and quietly changes β.")
     return "Zero exactly when q = p, positive otherwise, summed over the latent dims."
 
 
@@ -100,20 +104,26 @@ def _check_reparam(fn) -> str:
         z = fn(mu, logvar, eps)
         total = tf.reduce_sum(z)
     grad_mu, grad_logvar = tape.gradient(total, [mu, logvar])
-    assert grad_mu is not None and grad_logvar is not None, (
-        "no gradient reaches mu or logvar. Hint: build z with TensorFlow operations as mu + sigma * eps from the "
-        "given eps, so that z is a differentiable function of mu and logvar; a z computed outside the graph (numpy, "
-        "or .numpy() anywhere on the way) carries no gradient.")
+    if not (grad_mu is not None and grad_logvar is not None):
+        raise AssertionError(
+            "no gradient reaches mu or logvar. Hint: build z with TensorFlow operations as mu + sigma * eps from "
+            "the given eps, so that z is a differentiable function of mu and logvar; a z computed outside the graph "
+            "(numpy, or .numpy() anywhere on the way) carries no gradient.")
     z = np.asarray(z, dtype=np.float64)
-    assert z.shape == (20_000, 3), f"z must have the shape of eps (20000, 3); got {z.shape}"
+    if not (z.shape == (20_000, 3)):
+        raise AssertionError(f"z must have the shape of eps (20000, 3); got {z.shape}")
     std = z.std(axis=0)
-    assert np.allclose(std, [1.0, 2.0, 0.5], rtol=0.03), (
-        f"the standard deviations of your z are {np.round(std, 3)}; expected [1, 2, 0.5] for logvar = log [1, 4, "
-        "0.25]. Hint: σ = exp(logvar / 2) — logvar is the log of the *variance*.")
-    assert np.allclose(z.mean(axis=0), [0.5, -1.0, 2.0], atol=0.05), f"the means of your z are {z.mean(0)}"
-    assert np.allclose(np.asarray(grad_mu), 20_000, rtol=1e-5), "∂Σz/∂μ should be the number of samples (20000)."
+    if not np.allclose(std, [1.0, 2.0, 0.5], rtol=0.03):
+        raise AssertionError(
+            f"the standard deviations of your z are {np.round(std, 3)}; expected [1, 2, 0.5] for logvar = log [1, 4, "
+            "0.25]. Hint: σ = exp(logvar / 2) — logvar is the log of the *variance*.")
+    if not np.allclose(z.mean(axis=0), [0.5, -1.0, 2.0], atol=0.05):
+        raise AssertionError(f"the means of your z are {z.mean(0)}")
+    if not np.allclose(np.asarray(grad_mu), 20_000, rtol=1e-5):
+        raise AssertionError("∂Σz/∂μ should be the number of samples (20000).")
     expected = 0.5 * np.exp(0.5 * np.asarray(logvar)) * np.asarray(eps).sum(0)
-    assert np.allclose(np.asarray(grad_logvar), expected, rtol=1e-3, atol=1e-2), "∂z/∂logvar should be ½ σ ε."
+    if not np.allclose(np.asarray(grad_logvar), expected, rtol=1e-3, atol=1e-2):
+        raise AssertionError("∂z/∂logvar should be ½ σ ε.")
     return "z has the right mean and spread, and gradients flow to μ and log σ² (∂z/∂μ = 1, ∂z/∂log σ² = ½σε)."
 
 
@@ -156,16 +166,19 @@ def _check_loglik(fn) -> str:
     params = decoder_of(build_vae(4, (16,), seed=3))(np.random.default_rng(3).standard_normal((5, 4)))
     log_probs = np.asarray(level_log_probs(params), dtype=np.float64)
     got = np.asarray(fn(log_probs, images), dtype=np.float64)
-    assert got.shape == (5,), f"return one log-likelihood per image (shape (5,)); got shape {got.shape}"
+    if not (got.shape == (5,)):
+        raise AssertionError(f"return one log-likelihood per image (shape (5,)); got shape {got.shape}")
     expected = np.asarray(log_likelihood(params, images), dtype=np.float64)
     if np.allclose(got * 64, expected, rtol=1e-4):
         raise AssertionError("your values are exactly 64 times too small: you averaged over the pixels. The "
                              "likelihood of an image is the *product* over pixels, so its log is the *sum*; a mean "
                              "silently multiplies the KL's weight by 64 (β = 64).")
     err = float(np.max(np.abs(got - expected)))
-    assert err < 1e-3, (f"your log p(x|z) differs by up to {err:.4g} nats (e.g. {got[0]:.3f} vs {expected[0]:.3f}). "
-                        "Hint: levels = round(16 x); take log_probs[..., level] per pixel, then sum over both "
-                        "image axes.")
+    if not (err < 1e-3):
+        raise AssertionError(
+            f"your log p(x|z) differs by up to {err:.4g} nats (e.g. {got[0]:.3f} vs {expected[0]:.3f}). "
+            "Hint: levels = round(16 x); take log_probs[..., level] per pixel, then sum over both "
+            "image axes.")
     return f"log p(x|z) of the first image = {got[0]:.2f} nats (uniform guessing would give {-64 * np.log(17):.2f})."
 
 
@@ -196,20 +209,12 @@ def _beta_wrong():
 
 @exercise("02.beta", "predict what β → 0 gives", solution=beta_to_zero, wrong=_beta_wrong)
 def _check_beta(fn) -> str:
-    raw = set(fn())
-    assert Ellipsis not in raw, "replace the `...` in the set with the letters you think are true, e.g. {\"A\", \"C\"}."
-    answer = {str(letter).strip().upper() for letter in raw}
-    unknown = answer - set(BETA_TO_ZERO)
-    assert not unknown, f"unknown letters {sorted(unknown)}: choose among {sorted(BETA_TO_ZERO)}."
     hints = {
         "C": "C is false: the training objective with β < 1 is not the ELBO; the ELBO counts the full KL, which "
              "grows faster than the reconstruction improves (the β table below measures it).",
         "D": "D is false: collapse is what *large* β does — the KL penalty makes unused units copy the prior.",
     }
-    false = sorted(answer - {"A", "B"})
-    assert not false, hints[false[0]]
-    missing = sorted({"A", "B"} - answer)
-    assert not missing, f"{missing[0]} is true too — the β table below measures it: {BETA_TO_ZERO[missing[0]]}"
+    check_statements(fn(), BETA_TO_ZERO, {"A", "B"}, hints, where="the β table below")
     return "The β table and the widget below measure both."
 
 
@@ -256,18 +261,23 @@ def _check_iwae(fn) -> str:
     means = {}
     for k in (1, 50):
         got = np.asarray(fn(model, images, k, seed=7), dtype=np.float64)
-        assert got.shape == (len(images),), f"return one bound per image, shape ({len(images)},); got {got.shape}"
-        assert np.all(np.isfinite(got)), (f"your bound at k = {k} has non-finite values. Hint: average the weights in "
-                                          "log space: scipy.special.logsumexp(log_w, axis=1) - log(k).")
+        if not (got.shape == (len(images),)):
+            raise AssertionError(f"return one bound per image, shape ({len(images)},); got {got.shape}")
+        if not np.all(np.isfinite(got)):
+            raise AssertionError(
+                f"your bound at k = {k} has non-finite values. Hint: average the weights in "
+                "log space: scipy.special.logsumexp(log_w, axis=1) - log(k).")
         library = iwae_bound(model, images, k=k, seed=0)
         diff = got - library                      # two independent estimates of the same bound, image by image
         se = float(np.std(diff, ddof=1) / np.sqrt(len(diff)))
-        assert abs(diff.mean()) < 4 * se + 0.05, (
-            f"at k = {k} your bound averages {got.mean():.2f} nats/image over 200 test digits, the library's "
-            f"{library.mean():.2f} (difference {diff.mean():+.2f} ± {se:.2f}). Hint: log w_i = log p(x|z_i) + "
-            "log p(z_i) - log q(z_i|x); the bound is log of the *mean of the weights* (logsumexp - log k), not the "
-            "mean of the log weights.")
+        if not (abs(diff.mean()) < 4 * se + 0.05):
+            raise AssertionError(
+                f"at k = {k} your bound averages {got.mean():.2f} nats/image over 200 test digits, the library's "
+                f"{library.mean():.2f} (difference {diff.mean():+.2f} ± {se:.2f}). Hint: log w_i = log p(x|z_i) + "
+                "log p(z_i) - log q(z_i|x); the bound is log of the *mean of the weights* (logsumexp - log k), not the "
+                "mean of the log weights.")
         means[k] = got.mean()
-    assert means[50] > means[1], "the bound must tighten (rise) from k = 1 to k = 50"
+    if not (means[50] > means[1]):
+        raise AssertionError("the bound must tighten (rise) from k = 1 to k = 50")
     return (f"Your bound matches vae.iwae_bound within its sampling error: {means[1]:.2f} nats/image at k = 1 (the "
             f"ELBO), {means[50]:.2f} at k = 50.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import close, exercise
+from . import check_statements, close, exercise
 
 # --- 03.threshold: the hard-thresholding step of step 1 -----------------------------------------------------
 
@@ -45,21 +45,27 @@ def _check_threshold(fn) -> str:
     spectra = rng.standard_normal((6, 4, 8, 8)).astype(np.float32)
     spectra[:3, 0, 0, 0] = 0.05  # small DC terms: must survive
     result = fn(spectra.copy(), 1.5)
-    assert isinstance(result, tuple) and len(result) == 2, (
-        "return two things: the thresholded spectra and the number of kept coefficients per group.")
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise AssertionError(
+            "return two things: the thresholded spectra and the number of kept coefficients per group.")
     got, n_kept = np.asarray(result[0]), np.asarray(result[1])
     expected, expected_n = hard_threshold(spectra, 1.5)
-    assert got.shape == spectra.shape, f"the thresholded spectra must keep the shape {spectra.shape}; got {got.shape}"
-    assert np.allclose(got[:3, 0, 0, 0], 0.05), (
-        "the DC term spectra[g, 0, 0, 0] was zeroed. Hint: the course keeps it whatever its size (its choice; the "
-        "paper thresholds it like any coefficient) — force it to True in your mask.")
+    if not (got.shape == spectra.shape):
+        raise AssertionError(f"the thresholded spectra must keep the shape {spectra.shape}; got {got.shape}")
+    if not np.allclose(got[:3, 0, 0, 0], 0.05):
+        raise AssertionError(
+            "the DC term spectra[g, 0, 0, 0] was zeroed. Hint: the course keeps it whatever its size (its choice; the "
+            "paper thresholds it like any coefficient) — force it to True in your mask.")
     wrong = int(np.sum(~np.isclose(got, expected)))
-    assert wrong == 0, (f"{wrong} coefficients differ. Hint: keep c where |c| > threshold (use np.abs), set the "
-                        "others to 0 — do not shrink the survivors; the one exemption is the group's 3-D DC "
-                        "spectra[g, 0, 0, 0], not the first coefficient of every block.")
-    assert n_kept.shape == (6,) and np.array_equal(n_kept, expected_n), (
-        f"kept counts {n_kept.tolist()} should be {expected_n.tolist()}: count the kept coefficients of each group "
-        "over axes (1, 2, 3), the DC included.")
+    if not (wrong == 0):
+        raise AssertionError(
+            f"{wrong} coefficients differ. Hint: keep c where |c| > threshold (use np.abs), set the "
+            "others to 0 — do not shrink the survivors; the one exemption is the group's 3-D DC "
+            "spectra[g, 0, 0, 0], not the first coefficient of every block.")
+    if not (n_kept.shape == (6,) and np.array_equal(n_kept, expected_n)):
+        raise AssertionError(
+            f"kept counts {n_kept.tolist()} should be {expected_n.tolist()}: count the kept coefficients of each group "
+            "over axes (1, 2, 3), the DC included.")
     return "It matches course_lib.bm3d.hard_threshold."
 
 
@@ -134,12 +140,16 @@ def _check_wiener(fn) -> str:
     noisy = rng.standard_normal(pilot.shape).astype(np.float32)
     sigma = 25 / 255
     got = np.asarray(fn(pilot, sigma), dtype=np.float64)
-    assert got.shape == pilot.shape, f"W must have the shape of the spectra {pilot.shape}; got {got.shape}"
-    assert got.min() >= 0 and got.max() <= 1, "Wiener coefficients lie in [0, 1]: they only ever shrink."
+    if not (got.shape == pilot.shape):
+        raise AssertionError(f"W must have the shape of the spectra {pilot.shape}; got {got.shape}")
+    if not (got.min() >= 0 and got.max() <= 1):
+        raise AssertionError("Wiener coefficients lie in [0, 1]: they only ever shrink.")
     _, expected = wiener(noisy, pilot, sigma)
     err = float(np.max(np.abs(got - expected)))
-    assert err < 1e-5, (f"W differs from the expected value by up to {err:.3g}. Hint: use energies (squares): "
-                        "W = P² / (P² + σ²); a coefficient with P = σ gets W = 1/2.")
+    if not (err < 1e-5):
+        raise AssertionError(
+            f"W differs from the expected value by up to {err:.3g}. Hint: use energies (squares): "
+            "W = P² / (P² + σ²); a coefficient with P = σ gets W = 1/2.")
     return "A pilot coefficient as large as σ is halved, a much larger one is kept, a much smaller one removed."
 
 
@@ -172,21 +182,13 @@ def _why_wrong():
 
 @exercise("03.why", "why step 2 helps", solution=why_step2, wrong=_why_wrong)
 def _check_why(fn) -> str:
-    raw = set(fn())
-    assert Ellipsis not in raw, "replace the `...` in the set with the letters you think are true, e.g. {\"A\", \"C\"}."
-    answer = {str(letter).strip().upper() for letter in raw}
-    unknown = answer - set(WHY_STEP2)
-    assert not unknown, f"unknown letters {sorted(unknown)}: choose among {sorted(WHY_STEP2)}."
     hints = {
         "C": "C is false: step 2 filters the *noisy* image; the basic estimate only guides matching and shrinkage.",
         "D": "D is false: the DC is kept in step 1 (see exercise 1).",
         "E": "E is false: nothing is trained; the transforms are fixed (DCT, Haar) and the parameters come from the "
              "paper.",
     }
-    false = sorted(answer - {"A", "B"})
-    assert not false, hints[false[0]]
-    missing = sorted({"A", "B"} - answer)
-    assert not missing, f"{missing[0]} is true too — the next cell measures it: {WHY_STEP2[missing[0]]}"
+    check_statements(fn(), WHY_STEP2, {"A", "B"}, hints, where="the next cell")
     return "The next cell measures both effects."
 
 
@@ -233,21 +235,26 @@ def _check_match(fn) -> str:
     noisy = add_gaussian_noise(crop, 25 / 255, seed=0)
     for y, x in ((40, 44), (2, 85), (88, 0)):                            # inside, near the top-right, bottom-left
         result = fn(noisy, y, x)
-        assert isinstance(result, tuple) and len(result) == 2, "return (positions, distances)"
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise AssertionError("return (positions, distances)")
         positions, distances = np.asarray(result[0]), np.asarray(result[1], dtype=np.float64)
-        assert positions.shape == (16, 2) and distances.shape == (16,), (
-            f"return the 16 closest blocks: positions of shape (16, 2) and distances of shape (16,); got "
-            f"{positions.shape} and {distances.shape}")
-        assert tuple(positions[0]) == (y, x), f"the reference block ({y}, {x}) must come first; got {positions[0]}"
+        if not (positions.shape == (16, 2) and distances.shape == (16,)):
+            raise AssertionError(
+                f"return the 16 closest blocks: positions of shape (16, 2) and distances of shape (16,); got "
+                f"{positions.shape} and {distances.shape}")
+        if not (tuple(positions[0]) == (y, x)):
+            raise AssertionError(f"the reference block ({y}, {x}) must come first; got {positions[0]}")
         groups = match_blocks(noisy, at=(y, x), max_blocks=16, tau=np.inf)
         expected = groups.distances[0]
         worst = float(np.max(np.abs(np.sort(distances) - expected)))
-        assert worst < 1e-6, (
-            f"at reference block ({y}, {x}) your 16 distances differ from course_lib.bm3d.match_blocks' by up to "
-            f"{worst:.3g} (yours {np.round(np.sort(distances)[1:4], 5)}…, expected {np.round(expected[1:4], 5)}…). "
-            "Hint: search the window x window square *centred* on the block (y - 19 … y + 19), keep only blocks "
-            "that fit inside the image, and use the mean squared difference per pixel.")
+        if not (worst < 1e-6):
+            raise AssertionError(
+                f"at reference block ({y}, {x}) your 16 distances differ from course_lib.bm3d.match_blocks' by up to "
+                f"{worst:.3g} (yours {np.round(np.sort(distances)[1:4], 5)}…, expected {np.round(expected[1:4], 5)}…). "
+                "Hint: search the window x window square *centred* on the block (y - 19 … y + 19), keep only blocks "
+                "that fit inside the image, and use the mean squared difference per pixel.")
         got = {tuple(p) for p in positions}
         same = len(got & {tuple(p) for p in groups.positions[0]})
-        assert same >= 15, f"only {same} of your 16 blocks are among match_blocks' 16 at ({y}, {x})"
+        if not (same >= 15):
+            raise AssertionError(f"only {same} of your 16 blocks are among match_blocks' 16 at ({y}, {x})")
     return "Your matches equal course_lib.bm3d.match_blocks' (which does all reference blocks at once, vectorised)."

@@ -53,11 +53,14 @@ def _check_freeze(fn) -> str:
     for k, frozen in ((1, {"d_conv1"}), (2, {"d_conv1", "d_conv2"}), (0, set())):
         model = fn(_tiny_discriminator(), k)
         got = {layer.name for layer in model.layers if layer.weights and not layer.trainable}
-        assert got == frozen, (f"with k={k} the frozen layers are {sorted(got)}, expected {sorted(frozen)}. Hint: "
-                               "count only layers that hold weights (`layer.weights` is not empty), from the input "
-                               "side, and set `trainable = True` on the others.")
+        if not (got == frozen):
+            raise AssertionError(
+                f"with k={k} the frozen layers are {sorted(got)}, expected {sorted(frozen)}. Hint: "
+                "count only layers that hold weights (`layer.weights` is not empty), from the input "
+                "side, and set `trainable = True` on the others.")
         trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-        assert trainable > 0, "nothing is left to train: the last layers must stay trainable"
+        if not (trainable > 0):
+            raise AssertionError("nothing is left to train: the last layers must stay trainable")
     return "FreezeD keeps D's first conv fixed: its generic stroke detectors survive while the upper layers adapt."
 
 
@@ -113,7 +116,8 @@ def _check_winner(fn) -> str:
          "compare the best with the runner-up, not with the worst."),
     ):
         got = fn(*args)
-        assert got == expected, f"winner{args[1:]} returned {got!r}, expected {expected!r}. Hint: {hint}"
+        if not (got == expected):
+            raise AssertionError(f"winner{args[1:]} returned {got!r}, expected {expected!r}. Hint: {hint}")
     return "A difference smaller than its error bars is not a result: say 'tie' (or run more seeds)."
 
 
