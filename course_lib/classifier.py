@@ -258,6 +258,12 @@ def pretrain_glyph_cnn(steps: int = 3000, n_glyphs: int = 30_000, seed: int = 0,
         Loss history (:func:`course_lib.train.run_steps`).
     quality : dict of str to float
         ``glyph_test_accuracy`` and ``digits_probe_accuracy_10_per_class``, in [0, 1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a setting is not an integer or out of range (raised by :func:`course_lib.data.glyphs` and the training
+        loop, e.g. ``n_glyphs`` outside [1, 200000]).
     """
     from .checkpoints import save_checkpoint
     from .data import digits, glyphs
@@ -308,6 +314,12 @@ def pretrain_digit_classifier(steps: int = 3000, n_glyphs: int = 20_000, seed: i
     quality : dict of str to float
         Accuracy on held-out handwritten digits and on held-out glyphs, and the share of those real images
         classified with confidence >= 0.9 (the reference for the generated images' "confident share"), in [0, 1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a setting is not an integer or out of range (raised by :func:`course_lib.data.glyphs` and the training
+        loop, e.g. ``n_glyphs`` outside [1, 200000]).
     """
     from .checkpoints import save_checkpoint
     from .data import GLYPHS_HELDOUT_SEED, digits, glyphs

@@ -1036,6 +1036,12 @@ def pretrain_gan_glyphs(steps: int = GLYPH_STEPS, n_glyphs: int = 10_000, seed: 
         :func:`train_gan`'s history.
     quality : dict
         Confident share, smallest class share, classes present, KID, FID (2000 samples vs 2000 held-out glyphs).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a setting is not an integer or out of range (raised by :func:`course_lib.data.glyphs` and the training
+        loop, e.g. ``n_glyphs`` outside [1, 200000]).
     """
     from .checkpoints import save_checkpoint
     from .data import glyphs
