@@ -155,6 +155,9 @@ def test_degradation_view_and_explorer_work_without_a_browser():
     for name in DEGRADATIONS:  # the whole label, units included, not cut at 16 characters
         kind.value = name
         assert strength.description == DEGRADATIONS[name][0] and strength.style.description_width == "initial"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_course_style_and_grids_fit_the_column():
