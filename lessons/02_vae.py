@@ -88,7 +88,8 @@ shown = test[:8]
 rows = list(shown) + list(vae.reconstruct(ae, shown)) + list(vae.reconstruct(vae16, shown))
 viz.show_images(rows, ncols=8, size=1.25, row_labels=["test digit", "AE", "VAE"], suptitle=(
     f"log p(x | z = μ(x)) on the test digits: AE {vae.reconstruction_at_mean(ae, test):.1f}, "
-    f"VAE {vae.reconstruction_at_mean(vae16, test):.1f} nats/image (higher is better); rows: the digit, its reconstructions"));
+    f"VAE {vae.reconstruction_at_mean(vae16, test):.1f} nats/image (higher is better); "
+    "rows: the digit, its reconstructions"));
 
 # %% [markdown]
 # The AE reconstructs better: it spends all its capacity on it. Now decode **random** codes $z \sim \mathcal N(0, I)$
