@@ -55,7 +55,9 @@ def toy_view(results: dict, *, size: float = 2.8):
         ax.scatter(*centres.T, marker="x", c="red", s=40, label="the 8 mode centres")
         ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="x₁", ylabel="x₂")
         ax.set_title(f"{name}\n{cover['modes']}/8 modes, {cover['high_quality']:.0%} high quality")
-    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2, markerscale=3)
+    legend = fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    legend.legend_handles[0].set_sizes([16])  # the points' marker, large enough to see in the legend
+    legend.legend_handles[0].set_alpha(1)
     return fig
 
 

@@ -55,9 +55,9 @@ def denoise_view(image: np.ndarray, sigma_255: float = 25, method: str = "cnn (�
     else:
         out = classical_denoise(noisy, sigma, method)
     seconds = time.perf_counter() - start
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
-    panels = [(noisy, f"noisy σ={sigma_255:g}/255: {psnr(image, noisy):.2f} dB"),
-              (out, f"{method}: {psnr(image, out):.2f} dB, {seconds:.2f} s"), (out - image, "error (±0.2)")]
+    fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.3))
+    panels = [(noisy, f"noisy σ={sigma_255:g}/255\n{psnr(image, noisy):.2f} dB"),
+              (out, f"{method}\n{psnr(image, out):.2f} dB, {seconds:.2f} s"), (out - image, "error (±0.2)")]
     for ax, (im, title) in zip(axes, panels):
         lo, hi = (-0.2, 0.2) if title.startswith("error") else (0, 1)
         ax.imshow(im, cmap="gray", vmin=lo, vmax=hi)

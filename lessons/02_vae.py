@@ -86,10 +86,10 @@ print(lesson_run_time("02_vae"))
 ae, vae16 = vae.load_vae("ae-digits"), vae.load_vae("vae-digits")
 shown = test[:8]
 rows = list(shown) + list(vae.reconstruct(ae, shown)) + list(vae.reconstruct(vae16, shown))
-titles = ["test digit"] * 8 + ["AE reconstruction"] * 8 + ["VAE reconstruction"] * 8
-viz.show_images(rows, titles, ncols=8, size=1.25, suptitle=(
+viz.show_images(rows, ncols=8, size=1.25, row_labels=["test digit", "AE", "VAE"], suptitle=(
     f"log p(x | z = μ(x)) on the test digits: AE {vae.reconstruction_at_mean(ae, test):.1f}, "
-    f"VAE {vae.reconstruction_at_mean(vae16, test):.1f} nats/image (higher is better)"));
+    f"VAE {vae.reconstruction_at_mean(vae16, test):.1f} nats/image (higher is better); "
+    "rows: the digit, its reconstructions"));
 
 # %% [markdown]
 # The AE reconstructs better: it spends all its capacity on it. Now decode **random** codes $z \sim \mathcal N(0, I)$

@@ -105,7 +105,7 @@ test = faces["test"][:4]
 noisy, sigma = transfer.degrade_batch(test, "faces", np.random.default_rng(1000))
 rows = {"clean": test, "noisy": np.clip(noisy, 0, 1)}
 rows.update({s: np.clip(denoise_batch(r["model"], noisy, sigma), 0, 1) for s, r in live.items()})
-fig, axes = plt.subplots(len(test), len(rows), figsize=(1.6 * len(rows), 1.7 * len(test)))
+fig, axes = plt.subplots(len(test), len(rows), figsize=(1.3 * len(rows), 1.4 * len(test)))
 for j, (name, images) in enumerate(rows.items()):
     for i, image in enumerate(images):
         axes[i, j].imshow(image, cmap="gray", vmin=0, vmax=1)
@@ -219,7 +219,7 @@ for results in (restoration, generation):
     print("   ", settings_line(results["settings"]))
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.2))
+fig, axes = plt.subplots(1, 3, figsize=(7.9, 3.4))
 transfer_viz.curve_view(restoration["experiments"]["faces"]["table"], ax=axes[0],
                         title="1. new domain: photos → faces (σ = 25/255)", metric="test PSNR (dB)")
 transfer_viz.curve_view(restoration["experiments"]["poisson"]["table"], ax=axes[1],

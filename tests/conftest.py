@@ -121,7 +121,7 @@ import re as _re
 
 
 def _rerun_normalise(text):
-    return _re.sub(r"\\d+(?:\\.\\d+)?\\s?s\\b", "<seconds>", text)
+    return _re.sub(r" *\\d+(?:\\.\\d+)?\\s?s\\b", " <seconds>", text)  # the padding of a right-aligned time too
 
 
 _rerun_source = {index: source for source, index in _RERUN_KEYS.items()}

@@ -150,6 +150,34 @@ def test_degradation_view_and_explorer_work_without_a_browser():
     assert (strength.min, strength.max) == (1.0, 100.0)
     strength.value = 10.0
     assert box.last_settings == {"kind": "jpeg", "strength": 10.0}
+    from course_lib.degrade import DEGRADATIONS
+
+    for name in DEGRADATIONS:  # the whole label, units included, not cut at 16 characters
+        kind.value = name
+        assert strength.description == DEGRADATIONS[name][0] and strength.style.description_width == "initial"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_course_style_and_grids_fit_the_column():
+    import matplotlib as mpl
+
+    for key, value in viz.STYLE.items():
+        assert mpl.rcParams[key] == value or tuple(mpl.rcParams[key]) == value, key
+    sizes = [mpl.rcParams[k] for k in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize",
+                                         "ytick.labelsize", "legend.fontsize", "figure.titlesize")]
+    assert min(float(size) for size in sizes) >= viz.MIN_FONT_PT
+    image = np.zeros((8, 8), np.float32)
+    for n, ncols in ((20, 10), (36, 12), (6, None)):
+        fig = viz.show_images([image] * n, [f"{k}" for k in range(n)], ncols=ncols, size=2.0)
+        assert fig.get_size_inches()[0] <= viz.FIGURE_INCHES + 1e-9
+    fig = viz.compare(image + 0.5, {f"estimate {k}": image + 0.4 for k in range(5)})
+    assert len(fig.axes) == 6 and fig.get_size_inches()[0] <= viz.FIGURE_INCHES + 1e-9  # 2 rows of 3, not 6 in a row
+    fig = viz.show_images([image] * 6, ncols=3, row_labels=["top", "bottom"])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["top"]
+    with pytest.raises(ValueError, match="row_labels"):
+        viz.show_images([image] * 6, ncols=3, row_labels=["only one"])
 
 
 def test_viz_functions():

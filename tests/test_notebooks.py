@@ -38,7 +38,11 @@ def test_notebook_follows_the_lesson_template(path):
     exercises = [c for c in nb["cells"] if "exercise" in c.get("metadata", {}).get("tags", [])]
     assert len(exercises) >= 3, f"{path.name}: needs at least 3 auto-checked exercises"
     for cell in exercises:
-        assert re.search(rf"check\(\"{re.escape(cell['metadata']['exercise'])}\"", text), cell["metadata"]
+        ex_id = re.escape(cell["metadata"]["exercise"])
+        # name = check("id", name): check returns the reference solution while the exercise is not attempted, so
+        # the cells below (and Run All) keep working; a bare check(...) would leave the stub in place.
+        assert re.search(rf"^(\w+) = check\(\"{ex_id}\", \1\)", text, re.M), (
+            f"{path.name}: exercise {cell['metadata']['exercise']} needs `name = check(\"id\", name)`")
     widget_cells = [c for c in nb["cells"] if "widget" in c.get("metadata", {}).get("tags", [])]
     assert widget_cells and "widgets" in text, f"{path.name}: needs an interactive section (a cell tagged 'widget')"
     for cell in widget_cells:  # nbval reads the tag; the learner's view keeps no test plumbing
