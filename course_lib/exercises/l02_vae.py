@@ -222,7 +222,28 @@ def _check_beta(fn) -> str:
 
 
 def iwae_by_hand(model, images, k, seed=0):
-    """IWAE bound per image (nats): log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x), computed in log space."""
+    """IWAE bound per image (nats): log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x), computed in log space.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A VAE of ``course_lib.vae`` (e.g. ``vae.load_vae("vae-digits")``).
+    images : ndarray, shape (N, 8, 8), float
+        Images on the 17-level grid in [0, 1].
+    k : int
+        Number of importance samples per image (k = 1 is a one-sample ELBO).
+    seed : int
+        Seed of the noise ε.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        The bound of each image, nats.
+
+    References
+    ----------
+    Y. Burda, R. Grosse, R. Salakhutdinov. Importance weighted autoencoders. ICLR 2016, eq. 8.
+    """
     from scipy.special import logsumexp
 
     from course_lib import vae

@@ -196,9 +196,31 @@ def _check_why(fn) -> str:
 
 
 def match_one(image, y, x, n_blocks=16, block=8, window=39):
-    """The n_blocks blocks closest to the reference block with top-left corner (y, x), searched in the window x
-    window square centred on it; distance = mean squared difference per pixel. Returns (positions (n, 2),
-    distances (n,)), closest first, the reference block first."""
+    """The ``n_blocks`` blocks closest to the reference block with top-left corner (y, x).
+
+    The search covers the ``window`` x ``window`` square of top-left corners centred on (y, x), blocks that fit
+    inside the image only; the distance is the mean squared difference per pixel (Dabov et al. 2007, eq. 4).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), float
+        The image to match on (the noisy image in step 1).
+    y, x : int
+        Top-left corner of the reference block.
+    n_blocks : int
+        How many blocks to return (N2).
+    block : int
+        Block side N1, pixels.
+    window : int
+        Side of the search window N_S (odd), pixels.
+
+    Returns
+    -------
+    positions : ndarray, shape (n_blocks, 2), int
+        Top-left corners, closest first; the reference block first.
+    distances : ndarray, shape (n_blocks,), float
+        Their distances to the reference block (image units squared).
+    """
     h, w = image.shape
     ref = image[y:y + block, x:x + block]
     r = window // 2

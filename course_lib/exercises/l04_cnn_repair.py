@@ -48,9 +48,27 @@ def _check_receptive(fn) -> str:
 
 
 def residual_train_step(model, optimizer, noisy, sigma, clean):
-    """One Adam step of residual learning: ``model([noisy, sigma])`` predicts the *noise*; the estimate is
-    ``noisy - predicted noise`` and the loss is its MSE to the clean batch (= the MSE of the predicted noise to the
-    true noise). Returns the loss."""
+    """One optimiser step of residual learning: ``model([noisy, sigma])`` predicts the *noise*.
+
+    The estimate is ``noisy - predicted noise`` and the loss its MSE to the clean batch, i.e. the MSE of the
+    predicted noise to the true noise ``noisy - clean`` (Zhang et al. 2017, eq. 1).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A network with inputs ``[noisy, sigma]`` whose output is read as the predicted noise.
+    optimizer : keras.optimizers.Optimizer
+        The optimiser that applies the gradient (Adam in the lesson).
+    noisy, clean : ndarray, shape (B, h, w, 1), float32
+        A batch of noisy patches and their clean originals (0-1 scale).
+    sigma : ndarray, shape (B, 1), float32
+        Noise level of each patch (0-1 scale).
+
+    Returns
+    -------
+    tf.Tensor
+        The loss before the step (0-1 intensity units squared).
+    """
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
