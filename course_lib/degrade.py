@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_image, check_int, check_mask, check_range
+from .validate import check_image, check_int, check_mask, check_noisy, check_range
 
 __all__ = [
     "add_gaussian_noise", "add_poisson_noise", "salt_and_pepper", "gaussian_blur", "downsample", "upsample",
@@ -245,7 +245,7 @@ def upsample(image: np.ndarray, factor: int = 2, *, method: str = "bicubic") -> 
     """
     import cv2
 
-    image = check_image(image, value_range=None)
+    image = check_noisy(image, "image")  # may overshoot [0, 1] a little, but not be on the 0-255 scale
     factor = check_int(factor, "factor", 1, 16)
     flags = {"bicubic": cv2.INTER_CUBIC, "bilinear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST}
     if method not in flags:

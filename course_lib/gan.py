@@ -28,7 +28,7 @@ from keras import layers
 
 from .classifier import score_samples as evaluate_samples
 from .data import GLYPHS_HELDOUT_SEED
-from .validate import check_batch, check_choice, check_int, check_positive, check_range
+from .validate import check_batch, check_choice, check_int, check_positive, check_range, scale_hint
 
 __all__ = [
     "LATENT_DIM", "GLYPH_STEPS", "LOSSES", "d_loss_bce", "g_loss_minimax", "g_loss_nonsaturating", "d_loss_hinge",
@@ -517,9 +517,19 @@ def sample(generator, n: int = 64, seed: int = 0, z: np.ndarray | None = None) -
 
 
 def _as_batchable(data, discriminator) -> np.ndarray:
-    """``data`` as a float32 batch of the discriminator's input shape; ``(N, H, W)`` images gain a channel axis."""
-    data = np.asarray(data, dtype=np.float32)
+    """``data`` as a float32 batch of the discriminator's input shape; ``(N, H, W)`` images gain a channel axis.
+
+    Images must be floats in [0, 1] (the generator ends in a sigmoid): integer counts, 0-255 values or [-1, 1]
+    data raise a ``ValueError`` with the conversion to use (:func:`course_lib.validate.scale_hint`); on the wrong
+    scale D separates real from fake by their range alone and its loss collapses to ~0.
+    """
     expected = tuple(discriminator.input_shape[1:])
+    images = len(expected) == 3
+    if images and isinstance(data, np.ndarray) and not np.issubdtype(data.dtype, np.floating):
+        peak = data.max() if data.size and data.dtype != bool else 1
+        todo = "divide by 16 (sklearn digits' 0-16 counts)" if peak <= 16 else "use course_lib.data.as_float"
+        raise TypeError(f"data must be float images in [0, 1]; got dtype {data.dtype} — {todo}")
+    data = np.asarray(data, dtype=np.float32)
     if data.ndim == 3 and len(expected) == 3:  # (N, H, W) images -> (N, H, W, 1) for Keras
         data = data[..., None]
     if data.ndim < 2 or tuple(data.shape[1:]) != expected or len(data) < 2:
@@ -528,6 +538,10 @@ def _as_batchable(data, discriminator) -> np.ndarray:
                          f"got shape {data.shape}")
     if not np.all(np.isfinite(data)):
         raise ValueError("data contains NaN or infinite values")
+    if images and (data.min() < 0 or data.max() > 1):
+        vmin, vmax = float(data.min()), float(data.max())
+        raise ValueError(f"data must be images in [0, 1] (the generator's sigmoid range); got range "
+                         f"[{vmin:.4g}, {vmax:.4g}]{scale_hint(vmin, vmax)}")
     return data
 
 

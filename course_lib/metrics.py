@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_image, check_int, check_mask
+from .validate import check_image, check_int, check_mask, check_noisy
 
 __all__ = ["mse", "psnr", "ssim", "softmax", "mmd2_unbiased", "kid", "fid", "class_coverage"]
 
 
 def _pair(reference: np.ndarray, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     reference = check_image(reference, "reference")
-    estimate = check_image(estimate, "estimate", value_range=None)
+    estimate = check_noisy(estimate, "estimate")  # any finite values on the 0-1 scale (clipped below)
     if reference.shape != estimate.shape:
         raise ValueError(f"reference and estimate must have the same shape; got {reference.shape} and {estimate.shape}")
     return reference.astype(np.float64), np.clip(estimate, 0.0, 1.0).astype(np.float64)

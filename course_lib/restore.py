@@ -718,9 +718,11 @@ def train_model(model, task: str, images, *, steps: int | None = None, minutes: 
 
     import keras
 
+    from .data import random_patches
     from .train import run_steps
 
     task = check_choice(task, "task", ("denoise", "inpaint", "upscale"))
+    random_patches(images, 1, patch)  # checks every image (float, [0, 1], larger than a patch) before training
     if steps is None and not minutes:
         raise ValueError("train_model needs steps= (a number of updates) or minutes= (a time budget); got neither")
     trainer = keras.Model(model.inputs, model.outputs)  # shares the layers; keeps the optimizer out of `model`

@@ -3,11 +3,14 @@ the generative models are trained and sampled with.
 
 The loop knows nothing about models: it calls ``step(i)``, which does one update and
 returns a dict of numbers to log.  Interrupting with Ctrl-C (or the Jupyter stop button)
-ends the loop after the last completed step and keeps its weights.
+lets the step in progress finish, then ends the loop and keeps its weights; the message
+names the step whose weights the model holds.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable
 
@@ -77,18 +80,30 @@ def run_steps(
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
     else:
         bar = tqdm(total=n_steps, desc=desc, unit="step", leave=True)
-    start, completed, postfix = time.perf_counter(), 0, {}
+    start, completed, postfix, running = time.perf_counter(), 0, {}, None
+    # Ctrl-C (or Jupyter's stop button, which sends SIGINT) while a step runs is held until that step has
+    # finished, so that the step is either applied and counted or not started; a second Ctrl-C stops at once.
+    stop, previous = {"requested": False}, None
+
+    def hold(_signum, _frame):
+        if stop["requested"]:
+            raise KeyboardInterrupt
+        stop["requested"] = True
+
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, hold)
     try:
         i = 0
         while n_steps is None or i < n_steps:
             if budget is not None and time.perf_counter() - start >= budget:
                 break
+            running = i  # step i may be part-way through until it returns
             try:
                 logs = {key: float(np.asarray(value)) for key, value in step(i).items()}
             except StopIteration:
                 break
-            completed = i + 1
-            if i % log_every == 0 or i == (n_steps or 0) - 1:
+            completed, running = i + 1, None
+            if i % log_every == 0 or i == (n_steps or 0) - 1 or stop["requested"]:
                 history["step"].append(i)
                 for key, value in logs.items():
                     history.setdefault(key, []).append(value)
@@ -101,15 +116,27 @@ def run_steps(
             else:
                 bar.set_postfix(postfix, refresh=False)
                 bar.update(1)
+            if stop["requested"]:
+                print(f"Interrupted after {completed} of {n_steps or '?'} steps (the step in progress was finished "
+                      f"first); the model keeps the weights of step {completed}.")
+                history["interrupted_at"] = [completed]
+                break
             i += 1
         # A normal end: fill the bar, so that it ends green (a partly filled bar reads as "interrupted").
-        if bar.total is not None:
+        if bar.total is not None and "interrupted_at" not in history:
             bar.update(bar.total - bar.n)
     except KeyboardInterrupt:
-        print(f"Interrupted after {completed} of {n_steps or '?'} steps; the model keeps the weights of step "
-              f"{completed}.")
+        if running is None:  # between steps (e.g. in on_log): the last step is complete
+            print(f"Interrupted after {completed} of {n_steps or '?'} steps; the model keeps the weights of step "
+                  f"{completed}.")
+        else:  # inside step(i) (a second Ctrl-C, or raised by the step itself): its update may be applied or not
+            print(f"Interrupted after {completed} of {n_steps or '?'} steps, during step {completed + 1}; the model "
+                  f"keeps the weights of step {completed}, or of step {completed + 1} if its update had already "
+                  "been applied.")
         history["interrupted_at"] = [completed]
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         bar.close()
     history["completed"] = [completed]
     return history

@@ -587,7 +587,7 @@ def distill(teacher, student, unlabelled: np.ndarray, experiment: str, *, steps:
     student : keras.Model
         The denoiser to train (in place).
     unlabelled : ndarray, shape (N, H, W), float
-        Target images in [0, 1] (only their degraded versions are used).
+        Target images in [0, 1] (only their degraded versions are used), checked before training starts.
     experiment : {"faces", "poisson", "distill"}
         Which degradation.
     steps : int
@@ -616,6 +616,7 @@ def distill(teacher, student, unlabelled: np.ndarray, experiment: str, *, steps:
     G. Hinton, O. Vinyals and J. Dean, "Distilling the knowledge in a neural network", NeurIPS Deep Learning
     Workshop, 2015.
     """
+    unlabelled = check_batch(unlabelled, "unlabelled")
     rng = np.random.default_rng(seed)
 
     def batches(_i):

@@ -40,7 +40,7 @@ from keras import layers
 
 from .classifier import score_samples
 from .data import GLYPHS_HELDOUT_SEED
-from .validate import check_choice, check_int, check_positive, check_range
+from .validate import check_choice, check_int, check_positive, check_range, scale_hint
 
 __all__ = [
     "LEVELS", "HIDDEN", "LIKELIHOODS", "SHIPPED", "to_levels", "build_encoder", "build_decoder", "build_vae",
@@ -108,8 +108,9 @@ def _check_images(images: object, name: str = "images") -> np.ndarray:
         raise TypeError(f"{name} must be float images in [0, 1]; got dtype {images.dtype} — divide sklearn's 0-16 "
                         "counts by 16 (course_lib.data.digits does)")
     if not np.all(np.isfinite(images)) or images.min() < 0 or images.max() > 1:
-        raise ValueError(f"{name} values must be finite and in [0, 1]; got range [{images.min():.4g}, "
-                         f"{images.max():.4g}]")
+        vmin, vmax = float(images.min()), float(images.max())
+        raise ValueError(f"{name} values must be finite and in [0, 1]; got range [{vmin:.4g}, {vmax:.4g}]"
+                         f"{scale_hint(vmin, vmax)}")
     return images.astype(np.float32, copy=False)
 
 
