@@ -61,7 +61,7 @@ def scale_hint(vmin: float, vmax: float, *, noisy: bool = False) -> str:
         digits = " (or by 16 if these are sklearn's 0-16 digit counts)" if vmax <= 16 and vmin >= 0 else ""
         return f" — did you forget to divide by 255?{digits} course_lib.data.as_float converts uint8 images"
     if vmax <= 257.01:
-        return (" — 16-bit values divided by 255? divide the uint16 image by 65535 instead "
+        return (" — these look like 16-bit values divided by 255: divide the uint16 image by 65535 instead "
                 "(course_lib.data.as_float does)")
     if vmax <= 65535.0 * (1.2 if noisy else 1.0):
         return " — 16-bit values? divide by 65535 (course_lib.data.as_float converts uint16 images)"

@@ -74,3 +74,64 @@ def test_shipped_glyph_cnn_quality_is_what_the_manifest_says(tmp_path):
     x, y = glyphs(2000, letters=True, seed=1000)
     assert accuracy(model, x, y) == pytest.approx(entry["quality"]["glyph_test_accuracy"], abs=0.002)
     shutil.rmtree(tmp_path)
+
+
+# --------------------------------------------------------------------------- every fault of the store (issue 17)
+def _store(folder, monkeypatch):
+    """A copy of a tiny store in ``folder``, selected with COURSE_CHECKPOINTS."""
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(folder))
+    checkpoints.save_checkpoint(build_classifier(10, width=4, seed=1), "tiny", train_seconds=1, quality={})
+    return folder / "manifest.json", folder / "tiny.weights.h5"
+
+
+def _fault(kind, manifest_path, weights_path):
+    if kind == "missing folder":
+        shutil.rmtree(manifest_path.parent)
+    elif kind == "missing manifest":
+        manifest_path.unlink()
+    elif kind == "truncated manifest":
+        manifest_path.write_text(manifest_path.read_text()[:300])
+    elif kind == "manifest not a dict of entries":
+        manifest_path.write_text('{"tiny": 3}')
+    elif kind == "LFS manifest":
+        manifest_path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 1\n")
+    elif kind == "missing file":
+        weights_path.unlink()
+    elif kind == "corrupt file":
+        weights_path.write_bytes(b"not a checkpoint")
+    elif kind == "LFS file":
+        weights_path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 1\n")
+
+
+FAULTS = ["missing folder", "missing manifest", "truncated manifest", "manifest not a dict of entries",
+          "LFS manifest", "missing file", "corrupt file", "LFS file"]
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_every_store_fault_is_one_checkpoint_error(tmp_path, monkeypatch, kind):
+    manifest_path, weights_path = _store(tmp_path / "store", monkeypatch)
+    _fault(kind, manifest_path, weights_path)
+    with pytest.raises(checkpoints.CheckpointError) as info:
+        checkpoints.load_checkpoint(build_classifier(10, width=4), "tiny")
+    message = str(info.value)
+    assert str(tmp_path / "store") in message  # the path
+    assert f"COURSE_CHECKPOINTS={tmp_path / 'store'}" in message  # the environment variable that chose it
+    assert "`" in message or "python -m course_lib pretrain tiny" in message  # a command to run
+    if "LFS" in kind:
+        assert "git lfs pull" in message
+    status = checkpoints.status()
+    assert status and all(state != "ok" for state in status.values())
+
+
+def test_restore_commands_work_from_the_repository_root(monkeypatch):
+    """For the shipped folder the hint is `git checkout -- data/checkpoints/<file>`, a path relative to the root."""
+    monkeypatch.delenv("COURSE_CHECKPOINTS", raising=False)
+    hint = checkpoints._restore_hint(checkpoints.checkpoint_dir() / "denoiser.weights.h5")
+    assert "`git checkout -- data/checkpoints/denoiser.weights.h5`" in hint
+    root = checkpoints._REPO
+    assert (root / "data" / "checkpoints" / "denoiser.weights.h5").exists() and (root / ".git").exists()
+    monkeypatch.setenv("COURSE_CHECKPOINTS", "/no/such/folder")
+    with pytest.raises(checkpoints.CheckpointError, match="COURSE_CHECKPOINTS=/no/such/folder") as info:
+        checkpoints.manifest()
+    assert "unset COURSE_CHECKPOINTS" in str(info.value)  # outside the repository: copy, or go back to the default
+    assert "cp -r data/checkpoints/. /no/such/folder" in str(info.value)

@@ -72,3 +72,41 @@ def test_as_float():
         data.as_float(np.array([[0.0, 200.0]]))
     with pytest.raises(TypeError):
         data.as_float(np.array([[1, 2]], dtype=np.int64))
+
+
+def test_as_float_accepts_16_bit_images():
+    """16-bit PNG/TIFF arrays (uint16) are divided by 65535, so white stays 1.0."""
+    out = data.as_float(np.array([[0, 32768, 65535]], dtype=np.uint16))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[0.0, 32768 / 65535, 1.0]], rtol=1e-6)
+    with pytest.raises(TypeError, match=r"as_float\(image.astype\(np.uint16\)\)"):
+        data.as_float(np.array([[0, 4000]], dtype=np.int32))
+
+
+def test_the_divide_by_255_hint_only_for_values_up_to_255():
+    sixteen_bit = np.array([[0, 1000, 65535]], dtype=np.uint16)
+    with pytest.raises(ValueError) as info:
+        data.as_float(sixteen_bit / 255)  # the usual 8-bit habit on a 16-bit image
+    assert "255?" not in str(info.value) and "65535" in str(info.value)
+    with pytest.raises(ValueError) as info:
+        data.as_float(sixteen_bit.astype(np.float32))
+    assert "255?" not in str(info.value) and "divide by 65535" in str(info.value)
+    with pytest.raises(ValueError, match="divide by 255"):
+        data.as_float(np.array([[0.0, 200.0]], np.float32))
+    with pytest.raises(ValueError, match=r"\(x \+ 1\) / 2"):
+        data.as_float(np.array([[-1.0, 1.0]], np.float32))
+    with pytest.raises(ValueError, match="by 16"):
+        data.as_float(np.array([[0.0, 16.0]], np.float32))
+
+
+@pytest.mark.parametrize("vmin, vmax, expected", [
+    (0, 1.2, "divide by 255"), (0, 16, "by 16"), (0, 255, "divide by 255"), (0, 256, "65535 instead"),
+    (0, 4095, "divide by 65535"), (0, 65535, "divide by 65535"), (-1, 1, "(x + 1) / 2"), (0, 1e6, ""),
+    (-300, 255, ""), (-0.5, 1.5, ""),
+])
+def test_scale_hint(vmin, vmax, expected):
+    from course_lib.validate import scale_hint
+
+    hint = scale_hint(vmin, vmax)
+    assert (expected in hint) if expected else hint == ""
+    assert ("255?" in hint) == (0 <= vmin and 1 < vmax <= 255)

@@ -282,3 +282,30 @@ def test_weight_averaging_keeps_the_average_in_the_generator():
         np.testing.assert_array_equal(a, b)
     gan.train_gan(generator, discriminator, images, steps=4, batch_size=16, ema=0.0)
     assert any(not np.array_equal(a, b) for a, b in zip(initial, generator.get_weights()))
+
+
+@pytest.mark.parametrize("scale, dtype, error, hint", [
+    (16.0, np.float32, ValueError, "by 16"),             # raw sklearn digits (0..16)
+    (255.0, np.float32, ValueError, "divide by 255"),    # 8-bit values
+    (16, np.int64, TypeError, "divide by 16"),           # integer counts
+    (255, np.uint8, TypeError, "as_float"),              # 8-bit images
+])
+def test_train_gan_rejects_data_on_the_wrong_scale(scale, dtype, error, hint):
+    """On the wrong scale D tells real from fake by their range alone (loss ~0.001): refuse, and say why."""
+    generator, discriminator = _tiny_pair()
+    images = (data.digits("train")[0][:32] * scale).astype(dtype)
+    before = [w.copy() for w in generator.get_weights()]
+    with pytest.raises(error, match=hint):
+        gan.train_gan(generator, discriminator, images, steps=1)
+    for a, b in zip(before, generator.get_weights()):
+        np.testing.assert_array_equal(a, b)  # rejected before any update
+    with pytest.raises(ValueError, match=r"\(x \+ 1\) / 2"):
+        gan.train_gan(generator, discriminator, data.digits("train")[0][:32] * 2 - 1, steps=1)
+    with pytest.raises(ValueError, match="by 16"):
+        gan.train_gan(generator, discriminator, np.full((2, 8, 8), 16.0, np.float32), steps=1)
+
+
+def test_train_gan_still_takes_points_of_any_range():
+    generator, discriminator = gan.build_toy_generator(seed=0), gan.build_toy_discriminator(seed=1)
+    points = gan.ring_data(64, radius=2.0)  # the toy GAN's 2-D points lie in [-2.1, 2.1]
+    assert points.min() < -1 and gan.train_gan(generator, discriminator, points, steps=2, batch_size=8)["completed"] == [2]

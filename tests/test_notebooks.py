@@ -107,6 +107,7 @@ def test_doctor_reports_honestly():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "glyph-cnn" in result.stdout and "all good" in result.stdout
     assert "00_concepts" in result.stdout and "quick mode (COURSE_QUICK=1): on" in result.stdout
+    assert "memory: denoising a 1024x1024 image peaks at" in result.stdout  # sizes classroom machines
 
 
 def test_doctor_fails_on_a_broken_checkpoint(tmp_path):
@@ -118,9 +119,29 @@ def test_doctor_fails_on_a_broken_checkpoint(tmp_path):
     shutil.copytree(checkpoint_dir(), broken)
     (broken / "glyph-cnn.weights.h5").write_bytes(b"not a checkpoint")
     env = {**os.environ, "COURSE_CHECKPOINTS": str(broken)}
-    result = subprocess.run([sys.executable, "-m", "course_lib", "doctor"], capture_output=True, text=True,
-                            timeout=300, env=env)
+    result = subprocess.run([sys.executable, "-m", "course_lib", "doctor", "--no-memory"], capture_output=True,
+                            text=True, timeout=300, env=env)
     assert result.returncode == 1 and "corrupt" in result.stdout
+
+
+@pytest.mark.parametrize("fault", ["missing folder", "truncated manifest"])
+def test_doctor_fails_on_a_broken_store(tmp_path, fault):
+    """A folder that does not exist, or a manifest cut to 300 bytes: reported (no traceback), exit status 1."""
+    import shutil
+
+    from course_lib.checkpoints import checkpoint_dir
+
+    store = tmp_path / "checkpoints"
+    if fault == "truncated manifest":
+        shutil.copytree(checkpoint_dir(), store)
+        (store / "manifest.json").write_text((store / "manifest.json").read_text()[:300])
+    env = {**os.environ, "COURSE_CHECKPOINTS": str(store)}
+    result = subprocess.run([sys.executable, "-m", "course_lib", "doctor", "--no-memory"], capture_output=True,
+                            text=True, timeout=300, env=env)
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr and "all good" not in result.stdout
+    expected = "does not exist" if fault == "missing folder" else "manifest is corrupt"
+    assert expected in result.stdout and f"COURSE_CHECKPOINTS={store}" in result.stdout
 
 
 @pytest.mark.parametrize("sources, problem", [

@@ -197,3 +197,102 @@ def test_ctrl_c_keeps_the_weights_of_the_last_completed_step():
     assert any(not np.allclose(a, b) for a, b in zip(seen["weights"], reference.get_weights()))  # it went on
     for a, b in zip(stopped.get_weights(), seen["weights"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+# --------------------------------------------------------------------------- robustness (issue 17)
+def test_reference_bm3d_on_8x8_no_longer_kills_the_process():
+    """bm3d 4.0 segfaults on exactly 8x8; the course pads it (and rejects < 8x8) before the compiled code runs.
+
+    Run in a child process: if the guard ever regresses, the segfault fails this test instead of killing pytest.
+    """
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom course_lib import restore, bm3d_viz\n"
+            "out = restore.classical_denoise(np.zeros((8, 8), np.float32), 25 / 255, 'bm3d')\n"
+            "r = bm3d_viz.compare_methods(np.full((8, 8), 0.5, np.float32), 25, include=('reference',))\n"
+            "print('shape', out.shape, r['reference']['estimate'].shape, float(abs(out).max()))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "shape (8, 8) (8, 8)" in result.stdout
+    assert float(result.stdout.split()[-1]) < 0.05  # a flat black image stays (nearly) black
+    for size in [(7, 7), (1, 1), (7, 30)]:
+        with pytest.raises(ValueError, match="noisy must be at least 8x8"):
+            restore.classical_denoise(np.zeros(size, np.float32), 25 / 255, "bm3d")
+
+
+def test_image_on_the_0_255_scale_is_rejected_with_the_hint():
+    image = np.full((16, 16), 128.0, np.float32)
+    for call in (lambda: restore.cnn_denoise(image, 0.1), lambda: restore.cnn_denoise(image),
+                 lambda: restore.classical_denoise(image, 0.1, "nl-means"),
+                 lambda: restore.classical_denoise(image, 0.1, "bm3d"),
+                 lambda: restore.denoise_batch(restore.load_restorer("denoiser"), image[None], 0.1),
+                 lambda: restore.cnn_upscale(image), lambda: restore.cnn_inpaint(image, np.eye(16, dtype=bool))):
+        with pytest.raises(ValueError, match="divide by 255") as info:
+            call()
+        assert "sigma=" not in str(info.value) or "noise of std sigma=0.1" in str(info.value)
+    with pytest.raises(ValueError, match=r"image must be a \[0, 1\] image plus noise of std up to"):
+        restore.cnn_denoise(image)  # blind mode blames the image, not a sigma nobody passed
+    photo = data.load_photo("camera")[:64, :64]
+    noisy = degrade.add_gaussian_noise(photo, 25 / 255, seed=0)
+    with pytest.raises(ValueError, match="divide by 255"):
+        restore.cnn_denoise(noisy * 255, 25 / 255)
+    assert metrics.psnr(photo, restore.cnn_denoise(noisy, 25 / 255)) > metrics.psnr(photo, noisy) + 3
+
+
+def test_tiny_images_are_handled_before_the_networks_run():
+    one = np.full((1, 1), 0.5, np.float32)
+    assert restore.cnn_denoise(one, 0.1).shape == (1, 1)
+    assert restore.cnn_denoise(np.full((1, 9), 0.5, np.float32)).shape == (1, 9)
+    assert restore.cnn_upscale(one).shape == (2, 2)
+    with pytest.raises(ValueError, match="at least 2x2"):
+        restore.cnn_inpaint(one, np.ones((1, 1), bool))
+    with pytest.raises(ValueError, match="at least 32x32"):
+        restore.inpaint_view(np.full((31, 31), 0.5, np.float32))
+
+
+@pytest.fixture(scope="module")
+def tile_case():
+    image = np.ascontiguousarray(data.load_photo("coffee")[40:141, 60:157])  # 101 x 97: odd sides on purpose
+    return image, degrade.add_gaussian_noise(image, 0.1, seed=3), degrade.stroke_mask(image.shape, 3, 4, seed=1)
+
+
+@pytest.mark.parametrize("task", ["denoise", "inpaint", "weights", "upscale"])
+def test_tiled_equals_untiled(tile_case, task):
+    """Tiles overlap by the receptive-field radius, so tiling changes nothing (beyond float rounding)."""
+    image, noisy, mask = tile_case
+    run = {"denoise": lambda t: restore.cnn_denoise(noisy, 0.1, tile=t),
+           "inpaint": lambda t: restore.cnn_inpaint(image, mask, tile=t),
+           "weights": lambda t: restore.inpaint_weights(image, mask, tile=t),
+           "upscale": lambda t: restore.cnn_upscale(image, tile=t)}[task]
+    whole, tiled = run(10**6), run(24)
+    assert whole.shape == tiled.shape
+    np.testing.assert_allclose(tiled, whole, atol=2e-5)
+
+
+def test_tiles_need_the_full_margin(tile_case, monkeypatch):
+    """The equality above is not trivial: with half the receptive-field margin the tile seams show."""
+    _, noisy, _ = tile_case
+    whole = restore.cnn_denoise(noisy, 0.1, tile=10**6)
+    reach = restore.model_reach
+    monkeypatch.setattr(restore, "model_reach", lambda model: reach(model) // 2)
+    assert np.abs(restore.cnn_denoise(noisy, 0.1, tile=24) - whole).max() > 1e-3
+
+
+def test_model_reach_is_the_receptive_field_radius():
+    assert restore.model_reach(restore.load_restorer("denoiser")) == (restore.receptive_field(15, downsample=2)) // 2
+    assert restore.model_reach(restore.load_restorer("inpainter")) == 2 * (1 + 2 + 4 + 8 + 4 + 2 + 1 + 1) + 1
+    assert restore.model_reach(restore.load_restorer("upscaler")) == 6
+
+
+def test_batches_split_and_keep_each_sigma():
+    model = restore.build_denoiser(3, 4, seed=1, residual=False)
+    noisy = np.random.default_rng(2).random((5, 12, 10)).astype(np.float32)
+    sigmas = np.array([0.0, 0.05, 0.1, 0.15, 0.2], np.float32)
+    np.testing.assert_allclose(restore.denoise_batch(model, noisy, sigmas, tile=16),
+                               restore.denoise_batch(model, noisy, sigmas, tile=10**6), atol=1e-6)
+
+
+def test_train_model_checks_its_images_first():
+    with pytest.raises(ValueError, match="divide by 255"):
+        restore.train_model(restore.build_denoiser(2, 2), "denoise", [np.full((64, 64), 200.0, np.float32)], steps=1)
