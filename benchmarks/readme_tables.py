@@ -194,7 +194,25 @@ def transfer_table() -> str:
     return "\n\n".join(parts)
 
 
-TABLES = {"transfer": transfer_table, "gan": gan_table, "vae": vae_table, "exercises": exercises_table,
+def memory_table() -> str:
+    results = _load("memory")
+    if not results:
+        return "not measured yet: run `python benchmarks/memory.py`"
+    rows = ["| function | input | tiles | peak memory | above the loaded model | time |", "|---|---|---|---|---|---|"]
+    for r in results["rows"]:
+        if "peak_mb" not in r:
+            rows.append(f"| `{r['function']}` | {r['size']}² | {r['tile']} | failed: {r.get('error', '?')} | | |")
+            continue
+        tiles = "none (as before tiling)" if r["tile"] == "untiled" else f"{r['tile']}²"
+        rows.append(f"| `{r['function']}` | {r['size']}² | {tiles} | {r['peak_mb']} MB | +{r['extra_mb']} MB | "
+                    f"{r['seconds']:.0f} s |")
+    targets = "; ".join(f"{t['target']}: {t['measured']} ({'met' if t['met'] else 'missed'})"
+                        for t in results.get("targets", []))
+    return "\n".join(rows) + (f"\n\nTargets: {targets}. Made by `{results['command']}` ({results['seconds']} s, "
+                              f"load average {results['load_average']} on {results['machine']}).")
+
+
+TABLES = {"memory": memory_table, "transfer": transfer_table, "gan": gan_table, "vae": vae_table, "exercises": exercises_table,
           "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,
           "restoration": restoration_table}
 

@@ -98,8 +98,8 @@ def doctor(memory: bool = True) -> int:
         try:
             peak = denoise_memory(1024)
             print(f"memory: denoising a 1024x1024 image peaks at {peak['peak_mb']:.0f} MB resident "
-                  f"({peak['loaded_mb']:.0f} MB of it is Python, TensorFlow and the model; large images run in "
-                  "tiles, so this bound holds at any size)")
+                  f"({peak['loaded_mb']:.0f} MB of it is Python, TensorFlow and the model; larger images run in "
+                  "tiles, so only their pixel arrays add to this)")
         except Exception as error:  # noqa: BLE001
             problems += 1
             detail = (getattr(error, "stderr", "") or str(error)).strip().splitlines()[-1:]

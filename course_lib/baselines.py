@@ -329,6 +329,8 @@ def classical_fill(image: np.ndarray, mask: np.ndarray, method: str = "telea", *
 
     image = check_image(image, ndim=(2,), min_size=1)
     mask = check_mask(mask, image.shape)
+    if mask.all():
+        raise ValueError("mask is True (missing) at every pixel; inpainting needs some known pixels (False)")
     method = check_choice(method, "method", FILLS)
     observed = np.where(mask, 0, image).astype(np.float32)
     if not mask.any():

@@ -26,6 +26,7 @@ import functools
 import math
 import os
 import time
+import warnings
 
 import numpy as np
 
@@ -282,8 +283,8 @@ def receptive_field(n_convs: int, kernel: int = 3, downsample: int = 1) -> int:
 
 # --------------------------------------------------------------------------- batches (numpy, any size)
 #: Side (pixels of the network's input grid) of the square tiles that large inputs are cut into; each tile
-#: also gets a margin of the model's reach on every side.  A 384x384 tile (plus margins) keeps the shipped
-#: denoiser's activations under ~0.3 GB whatever the image size (measured: ``benchmarks/memory.py``).
+#: also gets a margin of the model's reach on every side, so the activations of one call are bounded whatever
+#: the image size (peak memory per function: ``benchmarks/memory.py`` → ``benchmarks/results/memory.json``).
 TILE = 384
 
 _POINTWISE_LAYERS = ("InputLayer", "Concatenate", "Subtract", "Add", "Softmax", "Lambda", "PixelShuffle",
@@ -410,6 +411,14 @@ def denoise_batch(model, noisy: np.ndarray, sigma, *, tile: int | None = None) -
     out = _tiled(lambda inputs: model([inputs[0], inputs[1][:, 0, 0]], training=False),
                  [padded[..., None], sigma_maps], [1, 1], 1, model_reach(model), tile, align=2)
     return out[:, :h, :w, 0]
+
+
+def _check_fill_mask(mask: object, shape: tuple[int, ...], name: str = "mask") -> np.ndarray:
+    """:func:`check_mask`, and at least one known pixel: with every pixel missing there is nothing to fill from."""
+    mask = check_mask(mask, shape, name)
+    if mask.size and mask.all():
+        raise ValueError(f"{name} is True (missing) at every pixel; inpainting needs some known pixels (False)")
+    return mask
 
 
 def _inpainter_inputs(images: np.ndarray, masks: np.ndarray) -> tuple[list[np.ndarray], int, int]:
@@ -825,7 +834,9 @@ def cnn_denoise(image: np.ndarray, sigma: float | None = None, *, tile: int | No
         sigma = check_range(sigma, "sigma", 0.0, 1.0, hint=" (σ is on the 0-1 scale: 25/255 ≈ 0.098)")
     image = check_noisy(image, "image", sigma, ndim=(2,), max_sigma=MAX_SIGMA)
     if sigma is None:
-        sigma = float(estimate_sigma(image)) if min(image.shape) > 1 else 0.0
+        with warnings.catch_warnings():  # skimage warns that a 2- to 4-pixel-wide image might be colour: it is not
+            warnings.filterwarnings("ignore", "image is size", UserWarning)
+            sigma = float(estimate_sigma(image, channel_axis=None)) if min(image.shape) > 1 else 0.0
         sigma = check_range(sigma, "estimated sigma", 0.0, 1.0, hint=" (blind mode estimated it from the image)")
     return denoise_batch(load_restorer("denoiser"), image[None], sigma, tile=tile)[0]
 
@@ -858,7 +869,7 @@ def cnn_inpaint(image: np.ndarray, mask: np.ndarray, *, tile: int | None = None)
         If ``image`` is not 2-D in [0, 1] or smaller than 2x2, or ``mask`` has another shape.
     """
     image = check_image(image, ndim=(2,), min_size=2)
-    mask = check_mask(mask, image.shape)
+    mask = _check_fill_mask(mask, image.shape)
     return inpaint_batch(load_restorer("inpainter"), image[None], mask[None], tile=tile)[0]
 
 
@@ -889,7 +900,7 @@ def inpaint_weights(image: np.ndarray, mask: np.ndarray, *, tile: int | None = N
     import keras
 
     image = check_image(image, ndim=(2,), min_size=2)
-    mask = check_mask(mask, image.shape)
+    mask = _check_fill_mask(mask, image.shape)
     model = load_restorer("inpainter")
     weights = keras.Model(model.inputs, model.get_layer("weights").output)
     inputs, h, w = _inpainter_inputs(image[None], mask[None])

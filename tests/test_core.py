@@ -186,3 +186,48 @@ def test_viz_functions():
     assert "SSIM" in viz.compare(np.full((8, 8), 0.5, np.float32), {"x": image + 0.1}).axes[1].get_title()
     ax = viz.plot_history({"step": [0, 1], "loss": [1.0, 0.5]})
     assert ax.get_xlabel() == "training step"
+
+
+def test_ctrl_c_inside_a_tensorflow_step_counts_the_update_that_was_applied(capsys):
+    """Issue 17: Ctrl-C (SIGINT, as Jupyter's stop button sends) arriving inside a TF step used to print
+    "kept the weights of step 3" while 4 updates were applied. The step now finishes and is counted."""
+    import os
+    import signal
+
+    import tensorflow as tf
+
+    weights = tf.Variable(0.0)
+
+    @tf.function
+    def update():
+        weights.assign_add(1.0)
+        return weights.read_value()
+
+    def step(i):
+        value = update()  # the update is applied ...
+        if i == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # ... and the interrupt arrives before the step returns
+        return {"loss": value}
+
+    history = train.run_steps(step, 10)
+    out = capsys.readouterr().out
+    applied = int(weights.numpy())
+    assert applied == 4 and history["completed"] == [4] and history["interrupted_at"] == [4]
+    assert f"keeps the weights of step {applied}." in out and "Interrupted after 4 of 10 steps" in out
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+
+
+def test_an_interrupt_raised_inside_a_step_says_the_update_may_be_applied(capsys):
+    """Where the interrupt cannot be held (raised by the step itself, a second Ctrl-C), the message is still true."""
+    applied = []
+
+    def step(i):
+        applied.append(i)  # update applied, then interrupted before the step returns
+        if i == 2:
+            raise KeyboardInterrupt
+        return {"loss": 0.0}
+
+    history = train.run_steps(step, 10)
+    out = capsys.readouterr().out
+    assert len(applied) == 3 and history["completed"] == [2]
+    assert "keeps the weights of step 2, or of step 3 if its update had already been applied" in out

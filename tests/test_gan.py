@@ -308,4 +308,5 @@ def test_train_gan_rejects_data_on_the_wrong_scale(scale, dtype, error, hint):
 def test_train_gan_still_takes_points_of_any_range():
     generator, discriminator = gan.build_toy_generator(seed=0), gan.build_toy_discriminator(seed=1)
     points = gan.ring_data(64, radius=2.0)  # the toy GAN's 2-D points lie in [-2.1, 2.1]
-    assert points.min() < -1 and gan.train_gan(generator, discriminator, points, steps=2, batch_size=8)["completed"] == [2]
+    history = gan.train_gan(generator, discriminator, points, steps=2, batch_size=8)
+    assert points.min() < -1 and history["completed"] == [2]

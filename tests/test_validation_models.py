@@ -100,3 +100,95 @@ def test_mask_must_match_the_image():
         restore.cnn_inpaint(GOOD, np.zeros((8, 8), bool))
     with pytest.raises(TypeError, match="mask"):
         restore.cnn_inpaint(GOOD, np.zeros((16, 16)))
+
+
+# --------------------------------------------------------------------------- issue 17: sizes, scales, masks, tiles
+SIZED_FUNCTIONS = {  # name -> (call, smallest side it accepts)
+    "bm3d.bm3d": (lambda im: bm3d.bm3d(im, 0.1), 8),
+    "bm3d.reference_bm3d": (lambda im: bm3d.reference_bm3d(im, 0.1), 8),  # 8x8 would segfault unguarded
+    "restore.classical_denoise(bm3d)": (lambda im: restore.classical_denoise(im, 0.1, "bm3d"), 8),
+    "restore.classical_denoise(nl-means)": (lambda im: restore.classical_denoise(im, 0.1, "nl-means"), 1),
+    "restore.cnn_denoise": (lambda im: restore.cnn_denoise(im, 0.1), 1),
+    "restore.cnn_denoise(blind)": (restore.cnn_denoise, 1),
+    "restore.cnn_upscale": (restore.cnn_upscale, 1),
+    "restore.cnn_inpaint": (lambda im: restore.cnn_inpaint(im, im > 0.6), 2),
+    "restore.telea": (lambda im: restore.telea(im, im > 0.6), 1),
+}
+
+
+@pytest.mark.parametrize("name", list(SIZED_FUNCTIONS))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=st.tuples(st.integers(1, 20), st.integers(1, 20)), seed=st.integers(0, 100))
+def test_any_size_works_or_is_refused_before_compiled_code(name, shape, seed):
+    """From 1x1 up: the right output, or a ValueError that states the minimum (never a crash inside C/TF code)."""
+    call, smallest = SIZED_FUNCTIONS[name]
+    image = np.random.default_rng(seed).uniform(0.2, 0.8, shape).astype(np.float32)
+    if min(shape) < smallest:
+        with pytest.raises(ValueError, match=f"at least {smallest}x{smallest}"):
+            call(image)
+        return
+    out = call(image)
+    assert out.shape[0] in (shape[0], 2 * shape[0]) and np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("name", [n for n in SIZED_FUNCTIONS if n != "restore.telea"])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scale=st.sampled_from([16, 255, 65535]), seed=st.integers(0, 100))
+def test_images_on_another_scale_are_refused_with_the_right_hint(name, scale, seed):
+    image = np.random.default_rng(seed).uniform(0.2, 1.0, (16, 16)).astype(np.float32) * scale
+    with pytest.raises(ValueError) as info:
+        SIZED_FUNCTIONS[name][0](image)
+    message = str(info.value)
+    assert ("divide by 255" in message) == (scale <= 255) and ("65535" in message) == (scale == 65535), message
+
+
+@pytest.mark.parametrize("name", ["restore.cnn_inpaint", "restore.telea", "restore.classical_fills"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mask=hnp.arrays(bool, st.tuples(st.integers(2, 24), st.integers(2, 24))), seed=st.integers(0, 100))
+def test_any_mask_keeps_the_known_pixels(name, mask, seed):
+    """Empty, full, scattered or solid masks: known pixels unchanged, filled pixels finite and in [0, 1]."""
+    image = np.random.default_rng(seed).random(mask.shape).astype(np.float32)
+    fill = {"restore.cnn_inpaint": restore.cnn_inpaint, "restore.telea": restore.telea,
+            "restore.classical_fills": lambda im, m: restore.classical_fills(im, m)[..., 2]}[name]
+    if mask.all():  # nothing known to fill from
+        with pytest.raises(ValueError, match="mask is True .* at every pixel"):
+            fill(image, mask)
+        return
+    out = fill(image, mask)
+    assert out.shape == image.shape and np.all(np.isfinite(out)) and 0 <= out.min() and out.max() <= 1
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+
+
+def _random_weights(model, seed):
+    rng = np.random.default_rng(seed)
+    model.set_weights([0.3 * rng.standard_normal(w.shape).astype(np.float32) for w in model.get_weights()])
+    return model
+
+
+TINY = {
+    "denoise": lambda: _random_weights(restore.build_denoiser(4, 4, seed=0), 1),
+    "inpaint": lambda: _random_weights(restore.build_inpainter(width=4, seed=0), 2),
+    "upscale": lambda: _random_weights(restore.build_upscaler(3, 4, seed=0), 3),
+}
+_tiny_models = {}
+
+
+@pytest.mark.parametrize("task", list(TINY))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=st.tuples(st.integers(1, 3), st.integers(1, 70), st.integers(1, 70)), tile=st.integers(1, 40),
+       seed=st.integers(0, 100))
+def test_tiling_never_changes_the_result(task, shape, tile, seed):
+    """Any batch, image size and tile size: tiled output == untiled output (random, non-trivial weights)."""
+    model = _tiny_models.setdefault(task, TINY[task]())
+    rng = np.random.default_rng(seed)
+    images = rng.random(shape).astype(np.float32)
+    if task == "denoise":
+        run = lambda t: restore.denoise_batch(model, images, rng.random(shape[0]) * 0 + 0.1, tile=t)  # noqa: E731
+    elif task == "inpaint":
+        if min(shape[1:]) < 2:
+            return
+        masks = rng.random(shape) < 0.2
+        run = lambda t: restore.inpaint_batch(model, images, masks, tile=t)  # noqa: E731
+    else:
+        run = lambda t: restore.upscale_batch(model, images, tile=t)  # noqa: E731
+    np.testing.assert_allclose(run(tile), run(10**6), atol=1e-4, rtol=1e-4)
