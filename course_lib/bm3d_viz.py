@@ -153,7 +153,7 @@ def match_view(image: np.ndarray, y: int = 120, x: int = 100, sigma255: float = 
     found = {tuple(q) for q in noisy_groups.positions[0, :n]}
     truth = {tuple(q) for q in clean_groups.positions[0, : clean_groups.sizes[0]]}
 
-    fig = plt.figure(figsize=(8.2, 3.8), layout="constrained")
+    fig = plt.figure(figsize=(8.2, 3.3), layout="constrained")
     grid = fig.add_gridspec(2, n_show + 4)
     ax = fig.add_subplot(grid[:, :4])
     ax.imshow(np.clip(noisy, 0, 1), cmap="gray", vmin=0, vmax=1)
@@ -161,7 +161,7 @@ def match_view(image: np.ndarray, y: int = 120, x: int = 100, sigma255: float = 
     for qy, qx in noisy_groups.positions[0, :n][::-1]:
         ax.add_patch(Rectangle((qx - 0.5, qy - 0.5), 8, 8, fill=False, ec="yellow", lw=1))
     ax.add_patch(Rectangle((x - 0.5, y - 0.5), 8, 8, fill=False, ec="red", lw=2))
-    ax.set_title(f"σ={sigma255:g}: group of {n} (red: reference, cyan: search window)", fontsize=9)
+    ax.set_title(f"σ={sigma255:g}: group of {n}\n(red: reference, cyan: search window)", fontsize=9)
     ax.axis("off")
     for i in range(min(n_show, n)):
         qy, qx = noisy_groups.positions[0, i]
