@@ -212,7 +212,8 @@ def memory_table() -> str:
                               f"load average {results['load_average']} on {results['machine']}).")
 
 
-TABLES = {"memory": memory_table, "transfer": transfer_table, "gan": gan_table, "vae": vae_table, "exercises": exercises_table,
+TABLES = {"memory": memory_table,
+          "transfer": transfer_table, "gan": gan_table, "vae": vae_table, "exercises": exercises_table,
           "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,
           "restoration": restoration_table}
 

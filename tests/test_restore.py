@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from course_lib import baselines, checkpoints, data, degrade, metrics, restore
+from course_lib import baselines, checkpoints, data, degrade, metrics, restore, restore_viz
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +208,8 @@ def test_reference_bm3d_on_8x8_no_longer_kills_the_process():
     import subprocess
     import sys
 
-    code = ("import numpy as np\nfrom course_lib import restore, bm3d_viz\n"
-            "out = restore.classical_denoise(np.zeros((8, 8), np.float32), 25 / 255, 'bm3d')\n"
+    code = ("import numpy as np\nfrom course_lib import baselines, bm3d_viz\n"
+            "out = baselines.classical_denoise(np.zeros((8, 8), np.float32), 25 / 255, 'bm3d')\n"
             "r = bm3d_viz.compare_methods(np.full((8, 8), 0.5, np.float32), 25, include=('reference',))\n"
             "print('shape', out.shape, r['reference']['estimate'].shape, float(abs(out).max()))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
@@ -218,14 +218,14 @@ def test_reference_bm3d_on_8x8_no_longer_kills_the_process():
     assert float(result.stdout.split()[-1]) < 0.05  # a flat black image stays (nearly) black
     for size in [(7, 7), (1, 1), (7, 30)]:
         with pytest.raises(ValueError, match="noisy must be at least 8x8"):
-            restore.classical_denoise(np.zeros(size, np.float32), 25 / 255, "bm3d")
+            baselines.classical_denoise(np.zeros(size, np.float32), 25 / 255, "bm3d")
 
 
 def test_image_on_the_0_255_scale_is_rejected_with_the_hint():
     image = np.full((16, 16), 128.0, np.float32)
     for call in (lambda: restore.cnn_denoise(image, 0.1), lambda: restore.cnn_denoise(image),
-                 lambda: restore.classical_denoise(image, 0.1, "nl-means"),
-                 lambda: restore.classical_denoise(image, 0.1, "bm3d"),
+                 lambda: baselines.classical_denoise(image, 0.1, "nl-means"),
+                 lambda: baselines.classical_denoise(image, 0.1, "bm3d"),
                  lambda: restore.denoise_batch(restore.load_restorer("denoiser"), image[None], 0.1),
                  lambda: restore.cnn_upscale(image), lambda: restore.cnn_inpaint(image, np.eye(16, dtype=bool))):
         with pytest.raises(ValueError, match="divide by 255") as info:
@@ -248,7 +248,7 @@ def test_tiny_images_are_handled_before_the_networks_run():
     with pytest.raises(ValueError, match="at least 2x2"):
         restore.cnn_inpaint(one, np.ones((1, 1), bool))
     with pytest.raises(ValueError, match="at least 32x32"):
-        restore.inpaint_view(np.full((31, 31), 0.5, np.float32))
+        restore_viz.inpaint_view(np.full((31, 31), 0.5, np.float32))
 
 
 @pytest.fixture(scope="module")

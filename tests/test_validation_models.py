@@ -106,13 +106,13 @@ def test_mask_must_match_the_image():
 SIZED_FUNCTIONS = {  # name -> (call, smallest side it accepts)
     "bm3d.bm3d": (lambda im: bm3d.bm3d(im, 0.1), 8),
     "bm3d.reference_bm3d": (lambda im: bm3d.reference_bm3d(im, 0.1), 8),  # 8x8 would segfault unguarded
-    "restore.classical_denoise(bm3d)": (lambda im: restore.classical_denoise(im, 0.1, "bm3d"), 8),
-    "restore.classical_denoise(nl-means)": (lambda im: restore.classical_denoise(im, 0.1, "nl-means"), 1),
+    "baselines.classical_denoise(bm3d)": (lambda im: baselines.classical_denoise(im, 0.1, "bm3d"), 8),
+    "baselines.classical_denoise(nl-means)": (lambda im: baselines.classical_denoise(im, 0.1, "nl-means"), 1),
     "restore.cnn_denoise": (lambda im: restore.cnn_denoise(im, 0.1), 1),
     "restore.cnn_denoise(blind)": (restore.cnn_denoise, 1),
     "restore.cnn_upscale": (restore.cnn_upscale, 1),
     "restore.cnn_inpaint": (lambda im: restore.cnn_inpaint(im, im > 0.6), 2),
-    "restore.telea": (lambda im: restore.telea(im, im > 0.6), 1),
+    "baselines.classical_fill(telea)": (lambda im: baselines.classical_fill(im, im > 0.6, "telea"), 1),
 }
 
 
@@ -131,7 +131,7 @@ def test_any_size_works_or_is_refused_before_compiled_code(name, shape, seed):
     assert out.shape[0] in (shape[0], 2 * shape[0]) and np.all(np.isfinite(out))
 
 
-@pytest.mark.parametrize("name", [n for n in SIZED_FUNCTIONS if n != "restore.telea"])
+@pytest.mark.parametrize("name", [n for n in SIZED_FUNCTIONS if "classical_fill(" not in n])
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scale=st.sampled_from([16, 255, 65535]), seed=st.integers(0, 100))
 def test_images_on_another_scale_are_refused_with_the_right_hint(name, scale, seed):
@@ -142,14 +142,15 @@ def test_images_on_another_scale_are_refused_with_the_right_hint(name, scale, se
     assert ("divide by 255" in message) == (scale <= 255) and ("65535" in message) == (scale == 65535), message
 
 
-@pytest.mark.parametrize("name", ["restore.cnn_inpaint", "restore.telea", "restore.classical_fills"])
+@pytest.mark.parametrize("name", ["restore.cnn_inpaint", "baselines.classical_fill", "baselines.classical_fills"])
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mask=hnp.arrays(bool, st.tuples(st.integers(2, 24), st.integers(2, 24))), seed=st.integers(0, 100))
 def test_any_mask_keeps_the_known_pixels(name, mask, seed):
     """Empty, full, scattered or solid masks: known pixels unchanged, filled pixels finite and in [0, 1]."""
     image = np.random.default_rng(seed).random(mask.shape).astype(np.float32)
-    fill = {"restore.cnn_inpaint": restore.cnn_inpaint, "restore.telea": restore.telea,
-            "restore.classical_fills": lambda im, m: restore.classical_fills(im, m)[..., 2]}[name]
+    fill = {"restore.cnn_inpaint": restore.cnn_inpaint,
+            "baselines.classical_fill": lambda im, m: baselines.classical_fill(im, m, "telea"),
+            "baselines.classical_fills": lambda im, m: baselines.classical_fills(im, m)[..., 2]}[name]
     if mask.all():  # nothing known to fill from
         with pytest.raises(ValueError, match="mask is True .* at every pixel"):
             fill(image, mask)
