@@ -405,8 +405,8 @@ def probe_curve(train_x, train_y, test_x, test_y, budgets, *, seeds: int = 5) ->
     return np.array(means), np.array(errors)
 
 
-def score_samples(images: np.ndarray, reference: np.ndarray | None = None, *, classifier=None, n_subsets: int = 50,
-                  subset_size: int = 500, seed: int = 0) -> dict:
+def score_samples(images: np.ndarray, reference: np.ndarray | None = None, *, classifier=None, n_subsets: int = 100,
+                  subset_size: int = 200, seed: int = 0, stats=None) -> dict:
     """Score generated 8x8 images with the course's digit classifier: class coverage, and KID/FID to ``reference``.
 
     The one scorer of generated samples (lessons 01, 02, 05 and the benchmarks; ``gan.evaluate_samples`` and
@@ -421,17 +421,21 @@ def score_samples(images: np.ndarray, reference: np.ndarray | None = None, *, cl
     classifier : keras.Model, optional
         Feature extractor and classifier; defaults to the shipped ``digit-classifier``.
     n_subsets, subset_size : int
-        KID's subsets (:func:`course_lib.metrics.kid`).
+        KID's subsets (:func:`course_lib.metrics.kid`); ``subset_size`` must be smaller than both sets.
     seed : int
         Seed of KID's subsets.
+    stats : (ndarray, ndarray), optional
+        Feature standardisation (:func:`course_lib.metrics.reference_stats`); default: the reference's own.
 
     Returns
     -------
     dict
         ``confident_share`` (share of images given ≥ 0.9 to one class), ``class_shares`` (K,), ``classes_present``
         (classes predicted for ≥ 5 % of the images) from :func:`course_lib.metrics.class_coverage`; with a
-        ``reference`` also ``kid`` and ``kid_std`` (mean and std over subsets; ~0 for real vs real) and ``fid``, in
-        the classifier's feature space.
+        ``reference`` also ``kid`` and ``kid_std`` (KID ×10³ on features standardised with the reference's
+        statistics: mean and std over subsets; ~0 for real vs real), ``fid``, and ``precision``, ``recall``,
+        ``density``, ``coverage`` (k = 5, :func:`course_lib.metrics.precision_recall`, on the first min(N, M)
+        images of each set), in the classifier's feature space.
 
     Raises
     ------
@@ -442,7 +446,7 @@ def score_samples(images: np.ndarray, reference: np.ndarray | None = None, *, cl
     ----------
     Bińkowski et al., "Demystifying MMD GANs", ICLR 2018 (KID); Heusel et al., NeurIPS 2017 (FID).
     """
-    from .metrics import class_coverage, fid, kid, softmax
+    from .metrics import class_coverage, fid, kid, precision_recall, softmax
 
     images = check_batch(images, "images", size=(8, 8))
     model = classifier if classifier is not None else load_digit_classifier()
@@ -450,6 +454,10 @@ def score_samples(images: np.ndarray, reference: np.ndarray | None = None, *, cl
     if reference is not None:
         reference = check_batch(reference, "reference", size=(8, 8))
         f_gen, f_ref = features(model, images), features(model, reference)
-        out["kid"], out["kid_std"] = kid(f_gen, f_ref, n_subsets=n_subsets, subset_size=subset_size, seed=seed)
+        out["kid"], out["kid_std"] = kid(f_gen, f_ref, n_subsets=n_subsets, subset_size=subset_size, seed=seed,
+                                         stats=stats)
         out["fid"] = fid(f_gen, f_ref)
+        n = min(len(f_gen), len(f_ref))
+        if n > 5:
+            out.update(precision_recall(f_gen[:n], f_ref[:n], stats=stats))
     return out

@@ -1,5 +1,6 @@
 """Image-quality metrics: MSE, PSNR and SSIM (thin, validated wrappers over scikit-image), and
-metrics of generated *distributions* over feature arrays: KID, FID and class coverage (pure numpy/scipy).
+metrics of generated *distributions* over feature arrays: KID (×10³, standardised features), precision/recall
+and density/coverage, FID and class coverage (pure numpy/scipy).
 
 Conventions: ``reference`` is the clean image, ``estimate`` the restored or degraded one.
 PSNR uses ``data_range=1`` on the estimate clipped to [0, 1] (a restored pixel outside
@@ -12,7 +13,8 @@ import numpy as np
 
 from .validate import check_image, check_int, check_mask, check_noisy
 
-__all__ = ["mse", "psnr", "ssim", "softmax", "mmd2_unbiased", "kid", "fid", "class_coverage"]
+__all__ = ["mse", "psnr", "ssim", "softmax", "mmd2_unbiased", "reference_stats", "KID_SCALE", "kid",
+           "precision_recall", "fid", "class_coverage"]
 
 
 def _pair(reference: np.ndarray, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -244,43 +246,64 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     return float(within_x + within_y - 2 * k_xy.mean())
 
 
-def kid(features_a: np.ndarray, features_b: np.ndarray, *, n_subsets: int = 100, subset_size: int = 1000,
-        seed: int = 0) -> tuple[float, float]:
-    """Kernel Inception Distance (Bińkowski et al., ICLR 2018) in any feature space: mean and std over subsets.
+def reference_stats(reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std (per feature) of the *real reference* features, the fixed standardisation of :func:`kid` and
+    :func:`precision_recall`. Compute them once per reference set and pass them on, so every score of a table is on
+    the same scale. A feature that is constant on the reference (a dead ReLU unit) keeps its raw scale (std = 1)."""
+    ref = _features(reference, "reference")
+    std = ref.std(axis=0)
+    return ref.mean(axis=0), np.where(std > 1e-12, std, 1.0)
 
-    Draws ``n_subsets`` random subsets of ``min(subset_size, N_a, N_b)`` vectors from each set (without
-    replacement within a subset) and averages :func:`mmd2_unbiased` over them, as the reference
-    implementations do. The std is the spread over subsets, not a standard error across training runs.
+
+def _standardised(a: np.ndarray, b: np.ndarray, stats) -> tuple[np.ndarray, np.ndarray]:
+    mean, std = reference_stats(b) if stats is None else (np.asarray(stats[0], np.float64),
+                                                          np.asarray(stats[1], np.float64))
+    if mean.shape != (a.shape[1],) or std.shape != (a.shape[1],) or np.any(std <= 0):
+        raise ValueError(f"stats must be (mean, std) of shape ({a.shape[1]},) with std > 0, as reference_stats "
+                         f"returns; got shapes {mean.shape} and {std.shape}")
+    return (a - mean) / std, (b - mean) / std
+
+
+#: KID is reported multiplied by this factor (KID ×10³), in every table of the course.
+KID_SCALE = 1e3
+
+
+def kid(features_a: np.ndarray, features_b: np.ndarray, *, n_subsets: int = 100, subset_size: int = 200,
+        seed: int = 0, stats: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
+    r"""Kernel Inception Distance (Bińkowski et al., ICLR 2018) in any feature space, **×10³**, with its spread.
 
     Parameters
     ----------
-    features_a, features_b : ndarray, shape (N_a, d) and (N_b, d), float
-        Two feature sets (generated and real), N ≥ 2 finite vectors each, the same d.
-    n_subsets : int
-        Number of random subsets (≥ 1).
-    subset_size : int
-        Vectors per subset (≥ 2; capped at the smaller set's size).
+    features_a : ndarray, shape (N_a, d)
+        Features of the generated (or compared) images; use at least 1000 generated images.
+    features_b : ndarray, shape (N_b, d)
+        Features of the **real reference** images (e.g. the 500 held-out digits).
+    n_subsets, subset_size : int
+        ``n_subsets`` random subsets of ``subset_size`` vectors are drawn from each set (without replacement within
+        a subset), and :func:`mmd2_unbiased` is averaged over them — the reference implementations' protocol. The
+        defaults, 100 subsets of 200, suit 1000 generated vs 500 real images. ``subset_size`` must be **smaller
+        than both sets**: with subsets as large as a set every subset is the whole set and the spread over subsets
+        is 0 by construction.
     seed : int
-        Seed of the choice of subsets.
+        Seeds the choice of subsets.
+    stats : (mean, std), optional
+        Standardisation: both feature sets are mapped to :math:`(f - \mu_{ref}) / \sigma_{ref}` with the
+        **reference set's** per-feature mean and std (:func:`reference_stats`), so that the cubic kernel
+        :math:`k(a, b) = (a^\top b / d + 1)^3` sees values of order 1 and KID does not depend on the feature
+        layer's arbitrary scale. Default: computed from ``features_b``; pass the stats of the full reference set
+        when ``features_b`` is only part of it (the real-vs-real floor compares two halves).
 
     Returns
     -------
-    mean : float
-        KID, the mean unbiased MMD² over the subsets (may be slightly negative; 0 on average for one distribution).
-    std : float
-        Its standard deviation over the subsets.
+    (float, float)
+        KID ×10³ (mean over subsets) and the std over subsets ×10³: the standard error of a KID computed from one
+        pair of ``subset_size`` samples, a conservative error bar for the mean (the subsets overlap). Real vs
+        real of one distribution gives 0 within that error bar; the unbiased estimate can be slightly negative.
 
     Raises
     ------
-    TypeError
-        If a feature set is not a numpy array, or ``n_subsets``/``subset_size`` is not an integer.
     ValueError
-        If a feature set is not (N, d) with N ≥ 2 or holds NaN/inf, the dimensions differ, ``n_subsets`` < 1 or
-        ``subset_size`` < 2.
-
-    References
-    ----------
-    M. Bińkowski, D. J. Sutherland, M. Arbel and A. Gretton, "Demystifying MMD GANs", ICLR 2018.
+        If ``subset_size`` is not smaller than both sets, or the arrays are not (N, d) of equal d.
 
     Examples
     --------
@@ -292,11 +315,64 @@ def kid(features_a: np.ndarray, features_b: np.ndarray, *, n_subsets: int = 100,
     """
     a, b = _feature_pair(features_a, features_b)
     n_subsets, subset_size = check_int(n_subsets, "n_subsets", 1), check_int(subset_size, "subset_size", 2)
-    size = min(subset_size, len(a), len(b))
+    if subset_size >= min(len(a), len(b)):
+        raise ValueError(f"subset_size must be smaller than both sets (else every subset is the whole set and the "
+                         f"spread is 0); got subset_size={subset_size} with {len(a)} and {len(b)} feature vectors")
+    a, b = _standardised(a, b, stats)
     rng = np.random.default_rng(seed)
-    values = [mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
-              for _ in range(n_subsets)]
+    values = KID_SCALE * np.array([mmd2_unbiased(a[rng.choice(len(a), subset_size, replace=False)],
+                                                 b[rng.choice(len(b), subset_size, replace=False)])
+                                   for _ in range(n_subsets)])
     return float(np.mean(values)), float(np.std(values))
+
+
+def precision_recall(features_a: np.ndarray, features_b: np.ndarray, *, k: int = 5,
+                     stats: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    r"""Improved precision and recall (Kynkäänniemi et al., NeurIPS 2019) and density and coverage (Naeem et al.,
+    ICML 2020) with k nearest neighbours, on features standardised with the real set's statistics.
+
+    Each real feature :math:`r_i` owns a ball of radius :math:`\rho_k(r_i)`, the distance to its k-th nearest other
+    real feature (likewise :math:`\rho_k(f_j)` for the fakes):
+
+    - **precision** = share of fakes inside at least one real ball (quality: do samples look real?);
+    - **recall** = share of reals inside at least one fake ball (diversity: is every real mode generated?);
+    - **density** = :math:`\frac{1}{kM}\sum_j \#\{i : \lVert f_j - r_i\rVert \le \rho_k(r_i)\}` (≈ 1 for fakes
+      distributed like the reals; rewards samples in dense real regions, can exceed 1);
+    - **coverage** = share of real balls that contain at least one fake (robust to outliers among the fakes).
+
+    Parameters
+    ----------
+    features_a : ndarray, shape (M, d)
+        Generated ("fake") features, more than k (the order of :func:`kid`: generated first).
+    features_b : ndarray, shape (N, d)
+        Real reference features, more than k. Compare at equal N and M: recall and coverage depend on the set sizes.
+    k : int
+        Neighbourhood size; both papers recommend k = 5.
+    stats : (mean, std), optional
+        Standardisation as in :func:`kid`; default from ``features_b``.
+
+    Returns
+    -------
+    dict
+        ``precision``, ``recall``, ``density``, ``coverage`` (floats; all but density in [0, 1]).
+    """
+    fake, real = _feature_pair(features_a, features_b)
+    k = check_int(k, "k", 1)
+    if min(len(real), len(fake)) <= k:
+        raise ValueError(f"features_a and features_b need more than k={k} vectors each; got {len(fake)} and "
+                         f"{len(real)}")
+    fake, real = _standardised(fake, real, stats)
+
+    def distances(x, y):
+        return np.sqrt(np.maximum((x**2).sum(1)[:, None] - 2 * x @ y.T + (y**2).sum(1)[None], 0.0))
+
+    real_real, fake_fake, fake_real = distances(real, real), distances(fake, fake), distances(fake, real)
+    radius_real = np.sort(real_real, axis=1)[:, k]  # column 0 is the point itself
+    radius_fake = np.sort(fake_fake, axis=1)[:, k]
+    inside = fake_real <= radius_real[None, :]  # (M, N): fake j inside the ball of real i
+    return {"precision": float(inside.any(axis=1).mean()),
+            "recall": float((fake_real <= radius_fake[:, None]).any(axis=0).mean()),
+            "density": float(inside.sum() / (k * len(fake))), "coverage": float(inside.any(axis=0).mean())}
 
 
 def fid(features_a: np.ndarray, features_b: np.ndarray) -> float:

@@ -43,10 +43,70 @@ def test_mmd2_unbiased_matches_a_loop_over_pairs():
     assert metrics.mmd2_unbiased(x, y) == pytest.approx(within_x + within_y - 2 * across, rel=1e-10)
 
 
-def test_kid_with_one_full_subset_is_the_unbiased_mmd():
-    x, y = RNG.standard_normal((40, 4)), RNG.standard_normal((40, 4))
-    mean, std = metrics.kid(x, y, n_subsets=1, subset_size=40)
-    assert mean == pytest.approx(metrics.mmd2_unbiased(x, y)) and std == 0.0
+def test_kid_is_the_unbiased_mmd_of_standardised_subsets_times_1000():
+    x, y = RNG.standard_normal((60, 4)) * 5 + 2, RNG.standard_normal((50, 4)) * 5 + 2.5
+    mean, std = metrics.kid(x, y, n_subsets=3, subset_size=40, seed=4)
+    mu, sd = y.mean(0), y.std(0)
+    rng = np.random.default_rng(4)
+    values = [1e3 * metrics.mmd2_unbiased((x[rng.choice(60, 40, replace=False)] - mu) / sd,
+                                          (y[rng.choice(50, 40, replace=False)] - mu) / sd) for _ in range(3)]
+    assert mean == pytest.approx(np.mean(values), rel=1e-10) and std == pytest.approx(np.std(values), rel=1e-10)
+    assert std > 0  # subsets smaller than both sets: a real spread
+
+
+def test_kid_does_not_depend_on_the_feature_scale():
+    x, y = RNG.standard_normal((300, 6)), RNG.standard_normal((300, 6)) + 0.3
+    assert metrics.kid(100 * x, 100 * y)[0] == pytest.approx(metrics.kid(x, y)[0], rel=1e-9)
+
+
+def test_kid_floor_is_zero_and_a_shift_is_clearly_positive():
+    rng = np.random.default_rng(3)
+    real = rng.standard_normal((1000, 8))
+    floor, floor_se = metrics.kid(real[:500], real[500:], stats=metrics.reference_stats(real))
+    assert abs(floor) < 2 * floor_se
+    shifted, shifted_se = metrics.kid(rng.standard_normal((1000, 8)) + 0.5, real[500:])
+    assert shifted > 4 * shifted_se and shifted > 4 * floor_se
+
+
+def test_kid_refuses_subsets_as_large_as_a_set():
+    with pytest.raises(ValueError, match="subset_size must be smaller than both sets"):
+        metrics.kid(np.zeros((500, 3)), np.ones((500, 3)), subset_size=500)
+
+
+def _brute_force_prdc(fake, real, k):
+    """Precision, recall, density and coverage with explicit loops (Kynkäänniemi et al. 2019; Naeem et al. 2020)."""
+    def kth(points, i):
+        return sorted(np.linalg.norm(points[i] - points[j]) for j in range(len(points)) if j != i)[k - 1]
+
+    r_real = [kth(real, i) for i in range(len(real))]
+    r_fake = [kth(fake, j) for j in range(len(fake))]
+    inside = [[np.linalg.norm(f - r) <= r_real[i] for i, r in enumerate(real)] for f in fake]
+    precision = np.mean([any(row) for row in inside])
+    recall = np.mean([any(np.linalg.norm(fake[j] - r) <= r_fake[j] for j in range(len(fake))) for r in real])
+    density = sum(map(sum, inside)) / (k * len(fake))
+    coverage = np.mean([any(inside[j][i] for j in range(len(fake))) for i in range(len(real))])
+    return {"precision": precision, "recall": recall, "density": density, "coverage": coverage}
+
+
+def test_precision_recall_match_a_brute_force_computation():
+    rng = np.random.default_rng(5)
+    real = rng.standard_normal((40, 3)) * [1, 2, 3]
+    fake = rng.standard_normal((30, 3)) * [1, 2, 3] * 0.6 + 0.8
+    mean, std = real.mean(0), real.std(0)
+    expected = _brute_force_prdc((fake - mean) / std, (real - mean) / std, k=5)
+    got = metrics.precision_recall(fake, real, k=5)
+    for key in expected:
+        assert got[key] == pytest.approx(expected[key], abs=1e-12), key
+    assert 0 < got["precision"] < 1 and 0 < got["recall"] < 1
+
+
+def test_precision_recall_see_a_memoriser_and_a_collapse():
+    rng = np.random.default_rng(6)
+    real = rng.standard_normal((400, 4))
+    copies = metrics.precision_recall(real[rng.integers(0, 10, 400)], real)  # 10 training images, repeated
+    assert copies["precision"] == 1.0 and copies["recall"] < 0.05 and copies["coverage"] < 0.25
+    fair = metrics.precision_recall(rng.standard_normal((400, 4)), real)
+    assert fair["precision"] > 0.8 and fair["recall"] > 0.8 and 0.7 < fair["density"] < 1.3
 
 
 def test_kid_is_unbiased_where_fid_is_not():
@@ -65,14 +125,14 @@ def test_kid_is_unbiased_where_fid_is_not():
 
 def test_kid_of_real_vs_held_out_real_features_is_zero_within_its_error_bar(digit_features):
     heldout, other = digit_features["glyphs_a"], digit_features["glyphs_b"]
-    mean, std = metrics.kid(heldout, other, n_subsets=50, subset_size=500)
+    mean, std = metrics.kid(other, heldout)
     assert abs(mean) < 2 * std
-    far, far_std = metrics.kid(heldout, digit_features["handwritten"], n_subsets=50, subset_size=500)
+    far, far_std = metrics.kid(digit_features["handwritten"], heldout)
     assert far > 5 * far_std  # handwriting is a different distribution, and KID sees it
 
 
 def test_kid_grows_monotonically_with_added_noise(digit_features):
-    values = [metrics.kid(digit_features[f"noisy_{s}"], digit_features["glyphs_b"], n_subsets=20, subset_size=500)[0]
+    values = [metrics.kid(digit_features[f"noisy_{s}"], digit_features["glyphs_b"], n_subsets=20)[0]
               for s in (0.0, 0.1, 0.2, 0.3, 0.4)]
     assert np.all(np.diff(values) > 0), values
 
