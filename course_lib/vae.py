@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -636,7 +637,8 @@ def mean_reduced_loss(model: keras.Model, images, eps):
 
 def train_vae(model: keras.Model, images: np.ndarray, *, steps: int, beta: float = 1.0, autoencoder: bool = False,
               batch_size: int = 128, lr: float = 1e-3, seed: int = 0, validation: np.ndarray | None = None,
-              validate_every: int = 0, reduction: str = "sum", desc: str | None = None) -> dict:
+              validate_every: int = 0, reduction: str = "sum", desc: str | None = None,
+              on_validate: Callable[[int, float], bool] | None = None) -> dict:
     r"""Maximise :math:`\frac1B \sum_b [\log p(x_b \mid z_b) - \beta\,\mathrm{KL}_b]` with Adam, minibatch by minibatch.
 
     ``autoencoder=True`` trains the same network as a plain autoencoder: :math:`\varepsilon = 0` (so z = μ) and
@@ -670,6 +672,9 @@ def train_vae(model: keras.Model, images: np.ndarray, *, steps: int, beta: float
         (as Keras' built-in losses do) next to the summed KL — the same as β·64, up to a scale Adam ignores.
     desc : str, optional
         Label of the progress bar.
+    on_validate : callable, optional
+        Called as ``on_validate(step, val_elbo)`` after each validation; returning True stops training there
+        (early stopping).
 
     Returns
     -------
@@ -721,6 +726,8 @@ def train_vae(model: keras.Model, images: np.ndarray, *, steps: int, beta: float
         if validation is not None and validate_every and ((i + 1) % validate_every == 0 or i + 1 == steps):
             history["val_step"].append(i + 1)
             history["val_elbo"].append(elbo(model, validation, seed=1)["elbo"])
+            if on_validate is not None and on_validate(i + 1, history["val_elbo"][-1]):
+                raise StopIteration
         return logs
 
     start = time.perf_counter()
