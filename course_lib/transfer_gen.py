@@ -92,11 +92,14 @@ def score_generated(images: np.ndarray, reference: np.ndarray, *, stats=None, se
     """KID ×10³ (± spread over subsets of 200), FID, precision/recall/density/coverage (k = 5, equal set sizes)
     and class coverage of generated ``images`` against real ``reference`` images (digit-classifier features).
     ``stats`` fixes the standardisation (default: the reference's own mean and std)."""
+    from threadpoolctl import threadpool_limits
+
     from .gan import evaluate_samples
 
     images, reference = _check_images(images), _check_images(reference, "reference")
     size = min(200, len(images) - 1, len(reference) - 1)
-    scores = evaluate_samples(images, reference, n_subsets=n_subsets, subset_size=size, seed=seed, stats=stats)
+    with threadpool_limits(1, "blas"):
+        scores = evaluate_samples(images, reference, n_subsets=n_subsets, subset_size=size, seed=seed, stats=stats)
     scores["class_shares"] = [round(float(v), 4) for v in scores["class_shares"]]
     return scores
 
@@ -195,6 +198,8 @@ def adapt_gan(images: np.ndarray, *, strategy: str = "fine-tune", max_steps: int
     ValueError, TypeError
         Images that are not (N, 8, 8) floats in [0, 1], too few images, an unknown strategy.
     """
+    from threadpoolctl import threadpool_limits
+
     from .classifier import features, load_digit_classifier
     from .diffaugment import diff_augment
     from .gan import build_discriminator, build_generator, latent, load_gan_glyphs, sample, train_gan
@@ -222,8 +227,9 @@ def adapt_gan(images: np.ndarray, *, strategy: str = "fine-tune", max_steps: int
     best = {"kid": np.inf, "step": 0, "weights": None}
 
     def evaluate(step: int, _images=None) -> None:
-        value, spread = kid(features(classifier, sample(generator, z=z)), f_val, n_subsets=30, subset_size=size,
-                            seed=seed, stats=stats)
+        with threadpool_limits(1, "blas"):  # small kernels: extra BLAS threads only contend with TensorFlow's
+            value, spread = kid(features(classifier, sample(generator, z=z)), f_val, n_subsets=30,
+                                subset_size=size, seed=seed, stats=stats)
         curve["step"].append(int(step))
         curve["val_kid"].append(round(value, 4))
         curve["val_kid_std"].append(round(spread, 4))
