@@ -24,8 +24,9 @@ Protocol (course design §9; ``course_lib.transfer_gen``):
 - The mechanism behind "glyphs hurt": histograms of grey levels (glyphs vs digits) and of the decoder's logistic
   log-scales on the test digits before and after fine-tuning (N = 100, seed 0).
 
-``--quick``: 1 seed, N = 100 only, 20 GAN / 60 VAE steps, one learning rate each: a smoke test (minutes), not a
-result. The JSON holds a ``targets`` list (target, measured, met) that ``benchmarks/readme_tables.py`` renders.
+``--quick``: 1 seed, N = 100 only, 20 GAN / 60 VAE steps, the default learning rates of ``transfer_gen`` (no
+choice): a smoke test (minutes), not a result. The JSON holds a ``targets`` list (target, measured, met) that
+``benchmarks/readme_tables.py`` renders.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def mean_se(values) -> dict:
 def summary(records: list[dict], metric: str) -> list[dict]:
     groups: dict = {}
     for r in records:
-        groups.setdefault((r["arm"], r["n_target"]), []).append(r[metric])
-    return [{"arm": arm, "n_target": n, **mean_se(v)} for (arm, n), v in groups.items()]
+        groups.setdefault((r["strategy"], r["n_target"]), []).append(r[metric])
+    return [{"strategy": arm, "n_target": n, **mean_se(v)} for (arm, n), v in groups.items()]
 
 
 def rounded(scores: dict) -> dict:
@@ -80,14 +81,15 @@ def gan_part(seeds: int, steps: int, ns: list[int], quick: bool, save) -> None:
     val, test = splits["validation"], splits["test"]
     eval_every = max(1, steps // 8)
     lr_choice, chosen = [], {}
-    for base, rates in GAN_LRS.items():  # learning rates on validation only
-        for lr in rates[1:2] if quick else rates:
+    for base, rates in GAN_LRS.items():  # learning rates on validation only (quick: the module's defaults)
+        for lr in [] if quick else rates:
             out = tg.adapt_gan(tg.target_set(100, 0), strategy=base, max_steps=steps, seed=0, lr=lr, validation=val,
                                eval_every=eval_every)
             lr_choice.append({"strategy": base, "lr": lr, "best_val_kid": out["best_val_kid"],
                               "best_step": out["best_step"], "curve": out["curve"]})
             print("lr choice", base, lr, out["best_val_kid"], flush=True)
-        chosen[base] = min((r for r in lr_choice if r["strategy"] == base), key=lambda r: r["best_val_kid"])["lr"]
+        rows = [r for r in lr_choice if r["strategy"] == base]
+        chosen[base] = min(rows, key=lambda r: r["best_val_kid"])["lr"] if rows else tg.GAN_LR[base]
     chosen["freezed"] = chosen["fine-tune"]
     records, examples, references = [], {}, {}
     none_generator, _ = load_gan_glyphs()
@@ -98,12 +100,12 @@ def gan_part(seeds: int, steps: int, ns: list[int], quick: bool, save) -> None:
             references.setdefault("floor", rounded(refs["floor"]))
             references[f"memoriser N={n}|{seed}"] = rounded(refs[f"memoriser N={n}"])
             none = tg.score_generated(sample(none_generator, tg.N_GENERATED, seed=seed + 7), test, seed=seed)
-            records.append({"arm": "none (glyph GAN as is)", "n_target": n, "seed": seed, **rounded(none)})
+            records.append({"strategy": "none (glyph GAN as is)", "n_target": n, "seed": seed, **rounded(none)})
             for arm, (strategy, augment) in GAN_ARMS.items():
                 out = tg.adapt_gan(target, strategy=strategy, augment=augment, max_steps=steps, seed=seed,
                                    lr=chosen[strategy], validation=val, eval_every=eval_every)
                 scores = tg.score_generated(sample(out["generator"], tg.N_GENERATED, seed=seed + 7), test, seed=seed)
-                records.append({"arm": arm, "n_target": n, "seed": seed, **rounded(scores), "lr": out["lr"],
+                records.append({"strategy": arm, "n_target": n, "seed": seed, **rounded(scores), "lr": out["lr"],
                                 "best_step": out["best_step"], "best_val_kid": out["best_val_kid"],
                                 "train_seconds": out["seconds"], "d_frozen_share": out["d_frozen_share"],
                                 "curve": out["curve"]})
@@ -115,7 +117,8 @@ def gan_part(seeds: int, steps: int, ns: list[int], quick: bool, save) -> None:
         references[f"memoriser N={n}"] = {m: mean_se([r[m] for r in memo]) for m in GAN_METRICS}
         save({"metric": "kid", "unit": "KID ×10³", "higher_is_better": False, "lr_choice": lr_choice,
               "chosen_lr": chosen, "steps": steps, "eval_every": eval_every,
-              "tables": {m: summary(records, m) for m in GAN_METRICS}, "references": references,
+              "table": summary(records, "kid"), "tables": {m: summary(records, m) for m in GAN_METRICS},
+              "references": references,
               "records": records, "examples": examples})
 
 
@@ -167,12 +170,12 @@ def vae_part(seeds: int, steps: int, ns: list[int], quick: bool, far_steps: int,
         tg.source_vae(source, _source_steps(source, far_steps))
     lr_choice, chosen = [], {}
     for strategy, rates in VAE_LRS.items():
-        for lr in rates[1:2] if quick else rates:
+        for lr in [] if quick else rates:
             out = tg.adapt_vae(tg.target_set(100, 0), strategy=strategy, max_steps=steps, lr=lr, validation=val)
             lr_choice.append({"strategy": strategy, "lr": lr, "best_val_elbo": out["best_val_elbo"],
                               "best_step": out["best_step"]})
-        chosen[strategy] = max((r for r in lr_choice if r["strategy"] == strategy),
-                               key=lambda r: r["best_val_elbo"])["lr"]
+        rows = [r for r in lr_choice if r["strategy"] == strategy]
+        chosen[strategy] = max(rows, key=lambda r: r["best_val_elbo"])["lr"] if rows else tg.VAE_LR[strategy]
     glyph_vae = tg.source_vae("glyphs")
     none = {"elbo": vae.elbo(glyph_vae, test, n_samples=5)["elbo"],
             "iwae_100": float(vae.iwae_bound(glyph_vae, test, k=100).mean())}
@@ -180,8 +183,8 @@ def vae_part(seeds: int, steps: int, ns: list[int], quick: bool, far_steps: int,
     for n in ns:
         for seed in range(seeds):
             target = tg.target_set(n, seed)
-            records.append({"arm": "none (glyph VAE as is)", "n_target": n, "seed": seed, **rounded(none)})
-            records.append({"arm": "pixel histogram of the N digits", "n_target": n, "seed": seed,
+            records.append({"strategy": "none (glyph VAE as is)", "n_target": n, "seed": seed, **rounded(none)})
+            records.append({"strategy": "pixel histogram of the N digits", "n_target": n, "seed": seed,
                             "elbo": round(vae.pixel_histogram_nats(target, test), 4),
                             "iwae_100": round(vae.pixel_histogram_nats(target, test), 4)})
             for arm, (strategy, source) in vae_arms().items():
@@ -189,7 +192,7 @@ def vae_part(seeds: int, steps: int, ns: list[int], quick: bool, far_steps: int,
                                    source_steps=_source_steps(source or "glyphs", far_steps), max_steps=steps,
                                    seed=seed, lr=chosen[strategy], validation=val)
                 model = out["model"]
-                records.append({"arm": arm, "n_target": n, "seed": seed,
+                records.append({"strategy": arm, "n_target": n, "seed": seed,
                                 "elbo": round(vae.elbo(model, test, n_samples=5, seed=seed)["elbo"], 4),
                                 "iwae_100": round(float(vae.iwae_bound(model, test, k=100, seed=seed).mean()), 4),
                                 "lr": out["lr"], "best_step": out["best_step"], "steps_done": out["steps_done"],
@@ -201,11 +204,13 @@ def vae_part(seeds: int, steps: int, ns: list[int], quick: bool, far_steps: int,
                       flush=True)
         save({"metric": "iwae_100", "unit": "nats per image", "higher_is_better": True, "lr_choice": lr_choice,
               "chosen_lr": chosen, "uniform_nats": -vae.uniform_nats(),
+              "table": summary(records, "iwae_100"),
               "tables": {m: summary(records, m) for m in ("iwae_100", "elbo")}, "records": records,
               "examples": examples})
     save({"metric": "iwae_100", "unit": "nats per image", "higher_is_better": True, "lr_choice": lr_choice,
           "chosen_lr": chosen, "uniform_nats": -vae.uniform_nats(),
-          "tables": {m: summary(records, m) for m in ("iwae_100", "elbo")}, "records": records, "examples": examples,
+          "table": summary(records, "iwae_100"), "tables": {m: summary(records, m) for m in ("iwae_100", "elbo")},
+          "records": records, "examples": examples,
           "mechanism": mechanism(steps, chosen["fine-tune"], val, test)})
 
 
@@ -213,7 +218,7 @@ def vae_part(seeds: int, steps: int, ns: list[int], quick: bool, far_steps: int,
 
 
 def _paired(records, metric, a, b, n, relative=False):
-    get = {(r["arm"], r["seed"]): r[metric] for r in records if r["n_target"] == n}
+    get = {(r["strategy"], r["seed"]): r[metric] for r in records if r["n_target"] == n}
     seeds = sorted(s for (arm, s) in get if arm == a and (b, s) in get)
     if not seeds:
         return None
@@ -224,8 +229,8 @@ def _paired(records, metric, a, b, n, relative=False):
 
 
 def _best(table, arms, n):
-    rows = [r for r in table if r["arm"] in arms and r["n_target"] == n]
-    return min(rows, key=lambda r: r["mean"])["arm"] if rows else None
+    rows = [r for r in table if r["strategy"] in arms and r["n_target"] == n]
+    return min(rows, key=lambda r: r["mean"])["strategy"] if rows else None
 
 
 def _fmt(value, se, digits=1, pct=False):
@@ -249,7 +254,8 @@ def targets(experiments: dict) -> list[dict]:
         scratch_arms = ("scratch", "scratch + DiffAugment")
         best_scratch = _best(table, scratch_arms, n_big)
         if best_scratch:
-            classes = [r["classes_present"] for r in records if r["arm"] == best_scratch and r["n_target"] == n_big]
+            classes = [r["classes_present"] for r in records
+                       if r["strategy"] == best_scratch and r["n_target"] == n_big]
             out.append({"target": f"best scratch arm covers all 10 classes at N = {n_big}",
                         "measured": f"{best_scratch}: classes present per seed {classes}",
                         "met": bool(classes) and min(classes) == 10})
@@ -266,16 +272,17 @@ def targets(experiments: dict) -> list[dict]:
             out.append({"target": f"DiffAugment's effect on scratch at N = {n_mid}, with its SE (KID ×10³, "
                                   "DiffAugment − plain; negative = better)",
                         "measured": _fmt(effect[0], effect[1]), "met": effect[1] is not None})
-        share = [r["d_frozen_share"] for r in records if r["arm"] == "FreezeD"]
+        share = [r["d_frozen_share"] for r in records if r["strategy"] == "FreezeD"]
         if share:
             out.append({"target": "FreezeD freezes a real share of D", "measured": f"{share[0]:.1%} of D's parameters",
                         "met": share[0] > 0.5})
     if "vae" in experiments:
         vae = experiments["vae"]
-        trained = [r for r in vae["tables"]["iwae_100"] if not r["arm"].startswith(("none", "pixel"))]
+        trained = [r for r in vae["tables"]["iwae_100"] if not r["strategy"].startswith(("none", "pixel"))]
         worst = min(trained, key=lambda r: r["mean"])
         out.append({"target": f"no VAE arm below the uniform-guess line ({vae['uniform_nats']:.1f} nats) at any N",
-                    "measured": f"lowest arm mean: {worst['arm']}, N = {worst['n_target']}: {worst['mean']:.1f} nats",
+                    "measured": f"lowest arm mean: {worst['strategy']}, N = {worst['n_target']}: "
+                                f"{worst['mean']:.1f} nats",
                     "met": worst["mean"] > vae["uniform_nats"]})
     parts = [e["timing"] for e in experiments.values() if "timing" in e]
     if parts:
