@@ -1,4 +1,5 @@
-"""Exercises of lesson 05 (transfer): freeze the right layers, call a winner with error bars, a paired effect size."""
+"""Exercises of lesson 05 (transfer): freeze the right layers, call a winner with error bars, a paired effect size,
+the memoriser baseline."""
 
 from __future__ import annotations
 
@@ -158,3 +159,40 @@ def _check_effect(fn) -> str:
           hint="the standard error of a mean is std(differences, ddof=1) / sqrt(number of seeds).")
     return (f"{mean:.2f} ± {se:.2f} dB. Pairing by seed (same target images, same noise) removes what the two arms "
             "share, so the error bar is smaller than for two independent means.")
+
+
+# --- 05.memorise: the memoriser baseline of a generation table --------------------------------------------------
+
+
+def memorise(train_images, n, seed=0):
+    """The "generator" that copies its training set: ``n`` images drawn **with replacement** from ``train_images``
+    (N, 8, 8), uniformly, with ``numpy.random.default_rng(seed)``. Returns an (n, 8, 8) array."""
+    rng = np.random.default_rng(seed)
+    return np.asarray(train_images)[rng.integers(0, len(train_images), n)]
+
+
+def _memorise_wrong(train_images, n, seed=0):
+    return np.resize(np.asarray(train_images), (n,) + np.shape(train_images)[1:])  # cycles in order: not a sample
+
+
+@exercise("05.memorise", "the memoriser baseline", solution=memorise, wrong=_memorise_wrong)
+def _check_memorise(fn) -> str:
+    train = np.random.default_rng(3).random((10, 8, 8)).astype(np.float32)
+    out = np.asarray(fn(train, 1000, seed=1))
+    assert out.shape == (1000, 8, 8), f"return n images of shape (n, 8, 8); got shape {out.shape}"
+    index = {im.tobytes(): i for i, im in enumerate(train)}
+    assert all(im.tobytes() in index for im in out), (
+        "every sample must be one of the training images, unchanged. Hint: index train_images with random integers.")
+    counts = np.bincount([index[im.tobytes()] for im in out], minlength=len(train))
+    assert counts.min() > 50, (f"each of the 10 training images should appear about 100 times in 1000 draws; counts "
+                               f"{counts.tolist()}. Hint: draw uniformly among all N images.")
+    first = [index[im.tobytes()] for im in out[:20]]
+    assert first != sorted(first) and first != [i % 10 for i in range(20)], (
+        "the samples come out in order. Hint: draw them at random (rng.integers), not by cycling through the set.")
+    again, other = np.asarray(fn(train, 1000, seed=1)), np.asarray(fn(train, 1000, seed=2))
+    assert np.array_equal(out, again) and not np.array_equal(out, other), (
+        "Hint: use numpy.random.default_rng(seed): the same seed must give the same samples, another seed others.")
+    big = np.asarray(fn(train[:3], 20, seed=0))
+    assert big.shape == (20, 8, 8), "Hint: n may exceed the number of training images: draw with replacement."
+    return ("A memoriser's samples are real images: precision and KID can look excellent while recall and coverage "
+            "show that only N images were ever seen.")
