@@ -90,7 +90,7 @@ def grid_view(results: dict, experiment: str = "faces", strategy: str = "fine-tu
 
     exp = results["experiments"][experiment]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
-    label = {"psnr": "PSNR on held-out target images (dB)", "kid": "KID (lower is better)",
+    label = {"psnr": "PSNR on held-out target images (dB)", "kid": "KID ×10³ (lower is better)",
              "iwae_100": "held-out IWAE bound (nats/image)"}[exp["metric"]]
     curve_view(exp["table"], strategy=strategy, n_target=n_target, metric=label, ax=left, title=experiment)
     if exp["metric"] == "kid":
