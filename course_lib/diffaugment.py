@@ -41,7 +41,20 @@ def _as_images(x):
 
 def translation(x, ratio: float = 0.125):
     """Shift every image by its own random (dy, dx), each in [-s, s] with s = round(``ratio`` · size); the pixels
-    shifted in are 0. Differentiable in ``x`` (a gather from the zero-padded batch)."""
+    shifted in are 0. Differentiable in ``x`` (a gather from the zero-padded batch).
+
+    Parameters
+    ----------
+    x : array or tensor, shape (N, H, W, C), float
+        A batch of images (values in [0, 1] for the course's images; any finite value works).
+    ratio : float
+        Largest shift as a share of the height and width (default 1/8: ±1 pixel on 8×8 images).
+
+    Returns
+    -------
+    tf.Tensor
+        The shifted batch, same shape, float32.
+    """
     x = _as_images(x)
     ratio = check_range(ratio, "ratio", 0, 1)
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
@@ -59,7 +72,20 @@ def translation(x, ratio: float = 0.125):
 
 def cutout(x, ratio: float = 0.5):
     """Multiply every image by a mask that is 0 on its own random square of side round(``ratio`` · size), centred
-    anywhere in the image (so it may overhang the border), 1 elsewhere. Differentiable in ``x``."""
+    anywhere in the image (so it may overhang the border), 1 elsewhere. Differentiable in ``x``.
+
+    Parameters
+    ----------
+    x : array or tensor, shape (N, H, W, C), float
+        A batch of images.
+    ratio : float
+        Side of the square as a share of the image size (default 1/2: 4×4 on 8×8 images).
+
+    Returns
+    -------
+    tf.Tensor
+        The masked batch, same shape, float32.
+    """
     x = _as_images(x)
     ratio = check_range(ratio, "ratio", 0, 1)
     n, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
@@ -75,7 +101,20 @@ def cutout(x, ratio: float = 0.5):
 
 
 def brightness(x, amount: float = 0.25):
-    """Add one random value in [-``amount``, ``amount``] to every pixel of an image, a new value per image."""
+    """Add one random value in [-``amount``, ``amount``] to every pixel of an image, a new value per image.
+
+    Parameters
+    ----------
+    x : array or tensor, shape (N, H, W, C), float
+        A batch of images.
+    amount : float
+        Largest brightness change, on the [0, 1] image scale (default 0.25).
+
+    Returns
+    -------
+    tf.Tensor
+        The brightened or darkened batch, same shape, float32 (not clipped, so the gradient flows).
+    """
     x = _as_images(x)
     amount = check_range(amount, "amount", 0, 1)
     return x + tf.random.uniform([tf.shape(x)[0], 1, 1, 1], -amount, amount)
@@ -86,7 +125,25 @@ _TRANSFORMS = {"brightness": brightness, "translation": translation, "cutout": c
 
 def diff_augment(x, policy: tuple[str, ...] = POLICY):
     """Apply the transforms of ``policy`` (names of :data:`POLICY`) in order, with fresh randomness per image and
-    per call: call it once on the real batch and once on the fake batch (``gan.make_train_step`` does)."""
+    per call: call it once on the real batch and once on the fake batch (``gan.make_train_step`` does).
+
+    Parameters
+    ----------
+    x : array or tensor, shape (N, H, W, C), float
+        A batch of images (real or generated).
+    policy : tuple of str
+        Transforms to apply, in order, among ``"brightness"``, ``"translation"``, ``"cutout"``.
+
+    Returns
+    -------
+    tf.Tensor
+        The augmented batch, same shape, float32, differentiable in ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``policy`` names an unknown transform.
+    """
     for name in policy:
         if name not in _TRANSFORMS:
             raise ValueError(f"policy must name transforms among {tuple(_TRANSFORMS)}; got {name!r}")

@@ -254,7 +254,19 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 def reference_stats(reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and std (per feature) of the *real reference* features, the fixed standardisation of :func:`kid` and
     :func:`precision_recall`. Compute them once per reference set and pass them on, so every score of a table is on
-    the same scale. A feature that is constant on the reference (a dead ReLU unit) keeps its raw scale (std = 1)."""
+    the same scale.
+
+    Parameters
+    ----------
+    reference : ndarray, shape (N, d)
+        Features of the real reference images (N >= 2).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Per-feature mean and std, each of shape (d,), float64. A feature that is constant on the reference (a dead
+        ReLU unit) gets std = 1, i.e. keeps its raw scale.
+    """
     ref = _features(reference, "reference")
     std = ref.std(axis=0)
     return ref.mean(axis=0), np.where(std > 1e-12, std, 1.0)
@@ -360,6 +372,11 @@ def precision_recall(features_a: np.ndarray, features_b: np.ndarray, *, k: int =
     -------
     dict
         ``precision``, ``recall``, ``density``, ``coverage`` (floats; all but density in [0, 1]).
+
+    Raises
+    ------
+    ValueError
+        If a set has k vectors or fewer, or the arrays are not (N, d) of equal d.
     """
     fake, real = _feature_pair(features_a, features_b)
     k = check_int(k, "k", 1)

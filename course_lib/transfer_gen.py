@@ -51,7 +51,15 @@ POOL_SIZE = 1000
 
 
 def digit_splits() -> dict:
-    """``{"pool": (1000, 8, 8), "validation": (297, 8, 8), "test": (500, 8, 8)}``: the fixed split of the digits."""
+    """The fixed split of sklearn's digits for every generation experiment.
+
+    Returns
+    -------
+    dict
+        ``"pool"`` (1000, 8, 8): the first 1000 of ``digits("train")``, where target sets come from;
+        ``"validation"`` (297, 8, 8): the rest of ``digits("train")``; ``"test"`` (500, 8, 8): ``digits("test")``.
+        Float32 in [0, 1] on the 17 grey levels.
+    """
     from .data import digits
 
     train = np.asarray(digits("train")[0])
@@ -59,7 +67,19 @@ def digit_splits() -> dict:
 
 
 def target_set(n: int, seed: int = 0) -> np.ndarray:
-    """``n`` digits drawn without replacement from the pool with ``seed`` (the same seed, the same images)."""
+    """The target set of an experiment: digits drawn without replacement from the pool.
+
+    Parameters
+    ----------
+    n : int
+        Number of digits, 1 … 1000.
+    seed : int
+        The same seed gives the same images.
+
+    Returns
+    -------
+    ndarray, shape (n, 8, 8), float32 in [0, 1]
+    """
     pool = digit_splits()["pool"]
     n = check_int(n, "n", 1, len(pool))
     return pool[np.random.default_rng(check_int(seed, "seed", 0)).choice(len(pool), n, replace=False)]
@@ -90,9 +110,27 @@ def _split(images: np.ndarray, validation: np.ndarray | None, val_share: float, 
 
 def score_generated(images: np.ndarray, reference: np.ndarray, *, stats=None, seed: int = 0,
                     n_subsets: int = 100) -> dict:
-    """KID ×10³ (± spread over subsets of 200), FID, precision/recall/density/coverage (k = 5, equal set sizes)
-    and class coverage of generated ``images`` against real ``reference`` images (digit-classifier features).
-    ``stats`` fixes the standardisation (default: the reference's own mean and std)."""
+    """Score generated images against real ones in the digit classifier's feature space.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, 8, 8), float in [0, 1]
+        Generated images (use :data:`N_GENERATED`).
+    reference : ndarray, shape (M, 8, 8), float in [0, 1]
+        Real reference images (e.g. the test digits).
+    stats : (mean, std), optional
+        Feature standardisation (:func:`course_lib.metrics.reference_stats`); default: the reference's own.
+    seed : int
+        Seeds the KID subsets.
+    n_subsets : int
+        Number of KID subsets of min(200, N - 1, M - 1) images.
+
+    Returns
+    -------
+    dict
+        ``kid`` and ``kid_std`` (×10³), ``fid``, ``precision``, ``recall``, ``density``, ``coverage`` (k = 5, on
+        equal set sizes), ``confident_share``, ``class_shares`` (list), ``classes_present``.
+    """
     from threadpoolctl import threadpool_limits
 
     from .gan import evaluate_samples
@@ -106,7 +144,22 @@ def score_generated(images: np.ndarray, reference: np.ndarray, *, stats=None, se
 
 
 def memoriser(train_images: np.ndarray, n: int = N_GENERATED, seed: int = 0) -> np.ndarray:
-    """The memorising "generator": ``n`` samples drawn with replacement from the training images themselves."""
+    """The memorising "generator": samples drawn with replacement from the training images themselves.
+
+    Parameters
+    ----------
+    train_images : ndarray, shape (N, 8, 8), float in [0, 1]
+        The training images.
+    n : int
+        Number of "samples".
+    seed : int
+        Seeds the draws.
+
+    Returns
+    -------
+    ndarray, shape (n, 8, 8)
+        Copies of training images.
+    """
     train_images = _check_images(train_images, "train_images", 1)
     index = np.random.default_rng(check_int(seed, "seed", 0)).integers(0, len(train_images), check_int(n, "n", 1))
     return train_images[index]
@@ -122,6 +175,23 @@ def reference_rows(test: np.ndarray, targets: dict[int, np.ndarray] | None = Non
     (the standard error of one half-vs-half KID); the other scores are those of the first split.
     ``"memoriser N=n"`` — each target set of ``targets`` (``{n: images}``) resampled to :data:`N_GENERATED`
     "samples" (:func:`memoriser`), scored like a generator: what copying the training images scores.
+
+    Parameters
+    ----------
+    test : ndarray, shape (M, 8, 8), float in [0, 1]
+        The real test images (M >= 10).
+    targets : dict, optional
+        ``{n: (n, 8, 8) training images}`` for the memoriser rows.
+    seed : int
+        Seeds the splits, the memoriser's draws and the KID subsets.
+    n_splits : int
+        Number of random half-splits for the floor.
+
+    Returns
+    -------
+    dict
+        ``{"floor": scores, "memoriser N=n": scores, ...}`` with the keys of :func:`score_generated` (the floor also
+        has ``n_splits``).
     """
     from .classifier import features, load_digit_classifier
     from .metrics import KID_SCALE, mmd2_unbiased, reference_stats
@@ -147,8 +217,20 @@ def reference_rows(test: np.ndarray, targets: dict[int, np.ndarray] | None = Non
 
 def freeze_discriminator(discriminator, n_layers: int = 2) -> float:
     """FreezeD: freeze the first ``n_layers`` weighted layers of D (the shipped D has three: ``d_conv1`` 640
-    parameters, ``d_conv2`` 73 856, ``d_logit`` 513). Returns the **share of D's parameters frozen** (0 … 1);
-    freezing ``d_conv1`` alone freezes under 1 %, both convolutions over 99 % (D keeps a trainable linear head).
+    parameters, ``d_conv2`` 73 856, ``d_logit`` 513); the later layers are made trainable.
+
+    Parameters
+    ----------
+    discriminator : keras.Model
+        The discriminator, changed in place.
+    n_layers : int
+        0, 1 or 2 layers frozen from the input side.
+
+    Returns
+    -------
+    float
+        The **share of D's parameters frozen** (0 … 1): ``d_conv1`` alone is under 1 %, both convolutions over 99 %
+        (D keeps a trainable linear head).
     """
     from .transfer import freeze_first, trainable_share
 
@@ -261,9 +343,27 @@ _SOURCE_VAES: dict = {}
 
 
 def source_vae(source: str = "glyphs", steps: int = 0, seed: int = 123):
-    """A VAE pretrained on ``source``: ``"glyphs"`` with ``steps=0`` is the shipped ``vae-glyphs``; otherwise a VAE
-    trained here for ``steps`` steps on 20 000 8×8 images of ``"glyphs"``, ``"faces"`` or ``"textures"``
-    (:func:`course_lib.transfer.source_images`). Cached: a fresh copy is returned each call."""
+    """A VAE pretrained on a source domain (cached; a fresh copy is returned each call).
+
+    Parameters
+    ----------
+    source : str
+        ``"glyphs"``, ``"faces"`` or ``"textures"`` (20 000 8×8 images, :func:`course_lib.transfer.source_images`).
+    steps : int
+        Pretraining steps; ``0`` with ``"glyphs"`` loads the shipped ``vae-glyphs``.
+    seed : int
+        Seeds the initialisation and the batches of the pretraining.
+
+    Returns
+    -------
+    keras.Model
+        A :func:`course_lib.vae.build_vae` model (latent dimension 16) holding the source weights.
+
+    Raises
+    ------
+    ValueError
+        An unknown source, or ``steps=0`` for a source that ships no VAE.
+    """
     from .transfer import source_images
     from .vae import build_vae, load_vae, train_vae
 
