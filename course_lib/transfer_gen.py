@@ -262,12 +262,18 @@ def adapt_gan(images: np.ndarray, *, strategy: str = "fine-tune", max_steps: int
         Train with DiffAugment (translation, cutout, brightness on real and generated images alike).
     validation : ndarray (M, 8, 8), optional
         Validation images (M >= 3); default: a random ``val_share`` of ``images``, kept out of training.
+    val_share : float
+        Share of ``images`` split off for validation when ``validation`` is None (at least 3 images).
     eval_every : int
         Validation KID (×10³, ``n_eval`` samples from a fixed z) at step 0 and every ``eval_every`` steps.
     freeze_layers : int
         FreezeD only: number of D's weighted layers frozen (1 or 2).
     batch_size : int
         Real images per step (drawn with replacement).
+    n_eval : int
+        Generated images per validation KID (more than 200 keeps the KID subsets at 200).
+    desc : str, optional
+        Label of the progress bar.
 
     Returns
     -------
@@ -407,6 +413,8 @@ def adapt_vae(images: np.ndarray, *, strategy: str = "fine-tune", source: str = 
         Adam learning rate; default :data:`VAE_LR` of the strategy.
     validation, val_share, seed, batch_size
         As in :func:`adapt_gan`; the batch is ``min(batch_size, N)`` images drawn with replacement.
+    desc : str, optional
+        Label of the progress bar.
 
     Returns
     -------

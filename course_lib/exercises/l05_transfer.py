@@ -165,8 +165,22 @@ def _check_effect(fn) -> str:
 
 
 def memorise(train_images, n, seed=0):
-    """The "generator" that copies its training set: ``n`` images drawn **with replacement** from ``train_images``
-    (N, 8, 8), uniformly, with ``numpy.random.default_rng(seed)``. Returns an (n, 8, 8) array."""
+    """The "generator" that copies its training set.
+
+    Parameters
+    ----------
+    train_images : ndarray, shape (N, 8, 8)
+        The training images.
+    n : int
+        Number of samples; may exceed N.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    ndarray, shape (n, 8, 8)
+        ``n`` images drawn uniformly **with replacement** from ``train_images``.
+    """
     rng = np.random.default_rng(seed)
     return np.asarray(train_images)[rng.integers(0, len(train_images), n)]
 
