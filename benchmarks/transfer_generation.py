@@ -1,6 +1,6 @@
 """Transfer in generation, measured fairly; writes benchmarks/results/transfer_generation.json.
 
-Usage: python benchmarks/transfer_generation.py [--seeds 3] [--gan-steps 2000] [--vae-steps 3000]
+Usage: python benchmarks/transfer_generation.py [--seeds 3] [--gan-steps 2000] [--vae-steps 2000]
        [--only gan,vae] [--out PATH] [--quick]
 
 Protocol (course design §9; ``course_lib.transfer_gen``):
@@ -296,7 +296,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--gan-steps", type=int, default=2000)
-    parser.add_argument("--vae-steps", type=int, default=3000)
+    parser.add_argument("--vae-steps", type=int, default=2000)
     parser.add_argument("--only", default="gan,vae", help="comma-separated parts (may run in parallel processes)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "transfer_generation.json"))
     parser.add_argument("--quick", action="store_true", help="1 seed, N = 100, 20 GAN / 60 VAE steps: a smoke test")

@@ -126,3 +126,30 @@ def test_adapt_vae_stops_early_and_restores_the_best_weights(splits):
     assert vae.elbo(out["model"], val, seed=1)["elbo"] == pytest.approx(out["best_val_elbo"], abs=1e-2)
     with pytest.raises(ValueError, match="17 grey levels"):
         tg.adapt_vae(np.full((20, 8, 8), 0.01, np.float32), max_steps=1)
+
+
+def test_benchmark_targets_are_computed_from_the_records_and_can_fail():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import transfer_generation as bench
+
+    def rec(arm, n, seed, kid, classes=10):
+        return {"strategy": arm, "n_target": n, "seed": seed, "kid": kid, "classes_present": classes,
+                "d_frozen_share": 0.993}
+
+    records = [rec(arm, n, s, kid + s, classes) for n in (100, 500) for s in range(3) for arm, kid, classes in (
+        ("scratch", 100.0, 9), ("scratch + DiffAugment", 80.0, 10), ("fine-tune", 40.0, 10),
+        ("fine-tune + DiffAugment", 50.0, 10), ("FreezeD", 60.0, 10))]
+    gan = {"records": records, "tables": {"kid": bench.summary(records, "kid")},
+           "references": {"floor": {"kid": 1.0, "kid_std": 5.0, "n_splits": 50}}}
+    vae = {"uniform_nats": -181.3, "tables": {"iwae_100": [
+        {"strategy": "scratch", "n_target": 10, "mean": -150.0}, {"strategy": "fine-tune from glyphs",
+                                                                   "n_target": 10, "mean": -190.0}]}}
+    met = {t["target"].split(" (")[0].split(":")[0]: t["met"] for t in bench.targets({"gan": gan, "vae": vae})}
+    assert met["real-vs-real floor"] and met["best scratch arm covers all 10 classes at N = 500"]
+    assert met["N = 100"]  # 1 - 40/80 = 50 % >= 30 %
+    assert not met["no VAE arm below the uniform-guess line"]  # -190 < -181.3: the target can fail
+    effect = bench._paired(records, "kid", "scratch + DiffAugment", "scratch", 100)
+    assert effect[0] == pytest.approx(-20.0) and effect[1] == pytest.approx(0.0)
