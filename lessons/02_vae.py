@@ -111,9 +111,9 @@ random_decodes = {name: vae.decode(model, z) for name, (model, z) in codes.items
 random_decodes["real test digits"] = test
 scores = {name: vae.score_samples(images, train, classifier=classifier, n_subsets=quick(50, 10))
           for name, images in random_decodes.items()}
-print(f"{'':<38} {'confident (≥0.9)':>17} {'digits present':>15} {'KID ↓':>8}")
+print(f"{'':<38} {'confident (≥0.9)':>17} {'digits present':>15} {'KID×10³ ↓':>10}")
 for name, s in scores.items():
-    print(f"{name:<38} {s['confident_share']:>17.0%} {s['classes_present']:>12}/10 {s['kid']:>8.0f}")
+    print(f"{name:<38} {s['confident_share']:>17.0%} {s['classes_present']:>12}/10 {s['kid']:>10.1f}")
 mu_ae = vae.encode(ae, train)[0]
 print(f"\nAE training codes: per-dimension means in [{mu_ae.mean(0).min():.2f}, {mu_ae.mean(0).max():.2f}], "
       f"stds in [{mu_ae.std(0).min():.2f}, {mu_ae.std(0).max():.2f}] — not N(0, 1)")
@@ -565,10 +565,10 @@ else:
           "Run `python -m course_lib pretrain gan-glyphs`, then this cell again.")
 
 # %%
-print(f"{'':<26} {'confident (≥0.9)':>17} {'digits present':>15} {'KID ↓':>8}")
+print(f"{'':<26} {'confident (≥0.9)':>17} {'digits present':>15} {'KID×10³ ↓':>10}")
 for name, images in generated.items():
     s = vae.score_samples(images, heldout, classifier=classifier, n_subsets=quick(50, 10))
-    print(f"{name:<26} {s['confident_share']:>17.0%} {s['classes_present']:>12}/10 {s['kid']:>8.0f}")
+    print(f"{name:<26} {s['confident_share']:>17.0%} {s['classes_present']:>12}/10 {s['kid']:>10.1f}")
 rows, titles = [], []
 for images in generated.values():
     label, confidence = classify(images[:8])
