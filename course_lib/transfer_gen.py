@@ -244,6 +244,10 @@ def adapt_gan(images: np.ndarray, *, strategy: str = "fine-tune", max_steps: int
               n_eval: int = N_GENERATED, desc: str | None = None) -> dict:
     """Adapt the shipped glyph DCGAN (or a fresh one) to ``images`` and keep the snapshot with the best validation KID.
 
+    Step 0 — the starting weights — is a candidate snapshot too: if adapting never beats the glyph GAN on the
+    validation images, the glyph GAN is what comes back (``best_step`` 0), which is itself a result. The learning
+    rates decay linearly to 0 over the second half of ``max_steps`` (the glyph recipe's schedule).
+
     Parameters
     ----------
     images : ndarray, shape (N, 8, 8), float in [0, 1]
