@@ -242,16 +242,15 @@ memorise = check("05.memorise", memorise)
 gan_scores["memoriser (the 100 digits)"] = transfer_gen.score_generated(memorise(target, transfer_gen.N_GENERATED),
                                                                         splits["test"])
 score_table({"real vs real (floor)": reference["floor"], **gan_scores})
-fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.0))
+fig, axes = plt.subplots(1, 3, figsize=(7.8, 3.0))
 for ax, (name, r) in zip(axes, gan_live.items()):
     ax.imshow(montage(gan.sample(r["generator"], 16, seed=99), padding_width=1, fill=1), cmap="gray", vmin=0, vmax=1)
-    ax.set_title(f"{name} (best step {r['best_step']}): KID {gan_scores[name]['kid']:.0f}", fontsize=9)
+    ax.set_title(f"{name}, step {r['best_step']}\nKID {gan_scores[name]['kid']:.0f}")
     ax.axis("off")
 for name, r in gan_live.items():
     axes[2].plot(r["curve"]["step"], r["curve"]["val_kid"], marker=".", label=name)
-axes[2].set(xlabel="training step", ylabel="validation KID ×10³", title="snapshot selection on validation",
-            yscale="symlog")
-axes[2].legend(fontsize=8)
+axes[2].set(xlabel="training step", ylabel="validation KID ×10³", title="snapshot selection", yscale="symlog")
+axes[2].legend()
 fig.tight_layout()
 
 # %% [markdown]
@@ -328,26 +327,29 @@ if memo_mid:
                                              for m in ("precision", "recall", "coverage", "classes_present")))
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(8.2, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(7.8, 3.6))
 table = [r for r in gan_exp["tables"]["kid"] if not r["strategy"].startswith("none")]
 transfer_viz.curve_view(table, ax=axes[0], title="GAN glyphs → digits", metric="test KID ×10³ (lower is better)")
-axes[0].axhspan(floor["kid"] - 2 * floor["kid_std"], floor["kid"] + 2 * floor["kid_std"], color="gray", alpha=0.3,
-                label="floor ± 2 SE")
+axes[0].axhspan(floor["kid"] - 2 * floor["kid_std"], floor["kid"] + 2 * floor["kid_std"], color="gray", alpha=0.3)
 axes[0].set_yscale("symlog", linthresh=10)
-axes[0].legend(fontsize=7)
+axes[0].get_legend().remove()   # one legend for both panels (same arms, same colours)
 for r in gan_exp["records"]:   # validation curves, seed 0: how fast each arm improves, and when it overfits
     if r["seed"] == 0 and r["n_target"] == n_mid and "curve" in r:
         axes[1].plot(r["curve"]["step"], r["curve"]["val_kid"], marker=".", label=r["strategy"])
 axes[1].set(xlabel="training step", ylabel="validation KID ×10³", yscale="symlog",
-            title=f"validation curves, N = {n_mid}, seed 0")
-axes[1].legend(fontsize=7)
+            title=f"validation, N = {n_mid}, seed 0")
+fig.legend(*axes[1].get_legend_handles_labels(), loc="lower center", ncol=3)
+fig.tight_layout(rect=(0, 0.16, 1, 1))
+print("grey band: the real-vs-real floor ± 2 SE")
+
+fig, ax = plt.subplots(figsize=(7.8, 3.4))
 vae_table = [r for r in vae_exp["table"] if r["strategy"] in ("scratch", "fine-tune from glyphs",
                                                                "frozen-encoder from glyphs", "re-head from glyphs",
                                                                "none (glyph VAE as is)")]
-transfer_viz.curve_view(vae_table, ax=axes[2], title="VAE → digits (early stopping)",
-                    metric="held-out IWAE bound (nats/image)")
-axes[2].axhline(vae_exp["uniform_nats"], color="k", ls="--", lw=0.8)
-axes[2].text(10, vae_exp["uniform_nats"] + 2, "uniform guess", fontsize=7)
+transfer_viz.curve_view(vae_table, ax=ax, title="VAE → digits (early stopping); dashed: uniform guess",
+                        metric="held-out IWAE (nats/image)")
+ax.axhline(vae_exp["uniform_nats"], color="k", ls="--", lw=0.8)
+ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
 fig.tight_layout()
 
 # %% [markdown]
@@ -370,22 +372,24 @@ for arm in dict.fromkeys(a for a, _ in cells):
                                  if (arm, n) in cells else f"{'—':>17}" for n in vae_ns))
 mech = vae_exp.get("mechanism")
 if mech:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.2, 3.0))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.4))
     levels = np.arange(17)
     for shift, (name, hist) in zip((-0.2, 0.2), mech["grey_levels"].items()):
         left.bar(levels + shift, hist, 0.4, label=name)
     left.set(yscale="log", xlabel="grey level k (x = k/16)", ylabel="share of pixels",
-             title="grey levels: glyphs vs handwritten digits")
-    left.legend(fontsize=8)
+             title="grey levels")
+    left.legend()
     edges = np.asarray(mech["log_scale_edges"])
     for name, hist in mech["log_scales"].items():
-        right.stairs(hist, edges, label=f"{name} (median {mech['median_log_scale'][name]:.2f})")
-    right.set(xlabel="decoder log-scale log s per pixel (test digits)", ylabel="share of pixels",
-              title="how confident the glyph VAE's decoder is, before and after fine-tuning")
-    right.legend(fontsize=8)
+        right.stairs(hist, edges, label=name)
+    right.set(xlabel="decoder log s per pixel (test digits)", ylabel="share of pixels",
+              title="decoder scales")
+    right.legend(loc="upper left")
     fig.tight_layout()
     shares = {k: np.round(np.asarray(v)[[0, 16]].sum(), 3) for k, v in mech["grey_levels"].items()}
     print("share of pixels at pure paper (k = 0) or pure ink (k = 16):", shares)
+    print("median decoder log-scale on the test digits:", mech["median_log_scale"],
+          "(smaller = a more confident decoder)")
 
 # %% [markdown]
 # **Reading the grids** (the numbers are in the JSON files; the printed effects in §7 carry their standard errors):
