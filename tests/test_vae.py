@@ -300,7 +300,9 @@ def test_score_samples_uses_the_course_classifier(test_digits):
     blank = vae.score_samples(np.zeros((200, 8, 8), np.float32), test_digits[200:400], n_subsets=5, subset_size=100)
     assert real["classes_present"] == 10 and real["confident_share"] > 0.8
     assert blank["classes_present"] <= 1 and blank["kid"] > 10 * abs(real["kid"])
-    assert set(real) == {"confident_share", "classes_present", "class_shares", "kid", "kid_std", "fid"}
+    assert set(real) == {"confident_share", "classes_present", "class_shares", "kid", "kid_std", "fid", "precision",
+                         "recall", "density", "coverage"}
+    assert blank["recall"] < real["recall"]  # one blank image everywhere covers none of the real digits
 
 
 @pytest.mark.parametrize("exercise_id", ["02.kl", "02.reparam", "02.loglik", "02.beta"])
