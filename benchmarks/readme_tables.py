@@ -27,7 +27,8 @@ LESSONS = {
     "02_vae": "the ELBO implemented exactly, reparameterisation, β, IWAE",
     "03_bm3d": "block matching and 3-D collaborative filtering from scratch vs the reference `bm3d`, NL-means",
     "04_cnn_repair": "residual denoising, inpainting, super-resolution vs classical baselines",
-    "05_transfer": "fine-tuning, freezing, FreezeD, distillation: effect sizes with error bars",
+    "05_transfer": "adapting a denoiser to a noise it never saw (early stopping, fair baselines, BM3D told the "
+                   "spectrum), Yosinski's freezing curve, distillation, FreezeD: effect sizes with error bars",
 }
 
 
@@ -184,23 +185,62 @@ def _pivot(experiment: dict, title: str) -> str:
     return "\n".join(rows)
 
 
-def transfer_table() -> str:
-    parts = []
-    for name, titles in (("transfer_restoration", {"faces": "1. new domain: LFW faces, σ = 25/255",
-                                                    "poisson": "2. new degradation: Poisson noise",
-                                                    "distill": "3. distillation into a 4× smaller student"}),
-):
-        data = _load(name)
-        if not data:
-            parts.append(f"_not measured yet: run `python benchmarks/{name}.py`_")
-            continue
-        for key, title in titles.items():
-            parts.append(_pivot(data["experiments"][key], title))
-        seeds = ", ".join(map(str, next(iter(data["targets"].values()))["seeds"]))
-        effects = [f"| effect (mean ± SE over seeds {seeds}) | value |", "|---|---|"]
-        for label, t in data["targets"].items():
-            effects.append(f"| {label} | {t['effect']:+.3f} ± {t['se']:.3f} |")
-        parts.append("\n".join(effects) + f"\n\nMade by `{data['command']}`; {data['timing']['note']}")
+def _restoration_grid(part: dict, title: str) -> str:
+    rows = part["table"]
+    ns = sorted({r["n_target"] for r in rows if r["n_target"] > 0})
+    arms = list(dict.fromkeys(r["arm"] for r in rows))
+    out = [f"| {title} | no training | " + " | ".join(f"N = {n}" for n in ns) + " |", "|---" * (len(ns) + 2) + "|"]
+    cells = {(r["arm"], r["n_target"]): r for r in rows}
+    for arm in arms:
+        values = [cells.get((arm, n)) for n in [0] + ns]
+        out.append(f"| {arm} | " + " | ".join(
+            "—" if v is None else f"{v['mean']:.2f}" + (f" ± {v['se_seeds']:.2f}" if v.get("se_seeds") else "")
+            for v in values) + " |")
+    return "\n".join(out)
+
+
+def transfer_restoration_table() -> str:
+    data = _load("transfer_restoration")
+    if not data or "correlated" not in data.get("experiments", {}):
+        return "_not measured yet: run `python benchmarks/transfer_restoration.py`_"
+    parts, exps = [], data["experiments"]
+    parts.append(_restoration_grid(exps["correlated"], "correlated noise (test PSNR, dB)"))
+    if "faces" in exps:
+        parts.append(_restoration_grid(exps["faces"], "faces, white noise (test PSNR, dB)"))
+    cor = exps["correlated"]
+    if "distill" in exps:
+        names = {"distilled": "student distilled on 60 unlabelled crops", "both": "student, both",
+                 "student pool": "student on all 80 clean pairs"}
+        groups: dict = {"student on the 5 clean pairs": [r["test_psnr"] for r in cor["records"]
+                                                          if r["arm"] == "small scratch" and r["n_target"] == 5]}
+        for r in exps["distill"]["records"]:
+            groups.setdefault(names.get(r["arm"], r["arm"]), []).append(r["test_psnr"])
+        groups["teacher (fine-tuned, N = 5)"] = [r["test_psnr"] for r in cor["records"]
+                                                 if r["arm"] == "fine-tune" and r["n_target"] == 5]
+        t = exps["distill"].get("timing_512", {})
+        rows = ["| distillation (correlated noise, N = 5) | test PSNR (dB), mean over seeds |", "|---|---|"]
+        rows += [f"| {arm} | {sum(v) / len(v):.2f} ({len(v)} seeds) |" for arm, v in groups.items()]
+        if t:
+            rows.append(f"| 512² inference: teacher {t['teacher_parameters']:,} / student {t['student_parameters']:,} "
+                        f"parameters | {t['teacher_seconds']:.3f} s / {t['student_seconds']:.3f} s |")
+        parts.append("\n".join(rows))
+    if "yosinski" in exps:
+        sys.path.insert(0, str(ROOT))
+        from course_lib.transfer_restore_viz import yosinski_points
+
+        ks = yosinski_points(data)
+        parts.append("| frozen first layers k (correlated, N = 5; 15 = unadapted) | "
+                     + " | ".join(str(k) for k in sorted(ks)) + " |\n" + "|---" * (len(ks) + 1) + "|\n"
+                     + "| test PSNR (dB), mean over the Yosinski seeds | "
+                     + " | ".join(f"{sum(v) / len(v):.2f}" for _, v in sorted(ks.items())) + " |")
+    rows = ["| target | measured | met |", "|---|---|---|"]
+    rows += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |" for t in data["targets"]]
+    parts.append("Targets of issue 18, checked in the same run:\n\n" + "\n".join(rows))
+    wall = "incomplete run"
+    if "wall_seconds" in data:
+        wall = f"{data['wall_seconds'] / 60:.0f} min wall, {data['cpu_seconds'] / 60:.0f} CPU-min"
+    parts.append(f"Made by `{data['command']}` ({wall}, {data['environment']['cpu_count']} cores shared; load average "
+                 f"at start {data['environment']['load_average_at_start'][0]}).")
     return "\n\n".join(parts)
 
 
@@ -285,7 +325,8 @@ def generation_table() -> str:
 
 
 TABLES = {"memory": memory_table, "transfer_generation": generation_table,
-          "transfer": transfer_table, "gan": gan_table, "vae": vae_table, "exercises": exercises_table,
+          "transfer_restoration": transfer_restoration_table, "gan": gan_table, "vae": vae_table,
+          "exercises": exercises_table,
           "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,
           "restoration": restoration_table}
 

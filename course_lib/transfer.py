@@ -1,5 +1,11 @@
 r"""Transfer learning, measured: fine-tuning strategies, FreezeD, distillation and one experiment runner.
 
+Lesson 05's restoration half (adapting the photo denoiser to correlated noise with validation and early stopping,
+He-initialised baselines, Yosinski's freezing curve, distillation) lives in :mod:`course_lib.transfer_restore`;
+its :func:`adapt_denoiser` and :func:`distill_denoiser` are re-exported here. The ``faces``/``poisson``/``distill``
+experiments of :func:`run_experiment` below are the earlier equal-step protocol (no validation, Glorot-initialised
+scratch), no longer used by the lesson or the benchmarks.
+
 What can be transferred from a *source* model to a *target* task with few images:
 
 * **the initialisation** — start from the source weights and fine-tune all layers (:func:`prepare` with
@@ -36,6 +42,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .transfer_restore import adapt_denoiser, distill_denoiser  # noqa: F401 (restoration half: issue 18)
 from .validate import check_batch, check_choice, check_int, check_positive
 
 __all__ = [
@@ -44,6 +51,8 @@ __all__ = [
     "source_denoiser", "restoration_data", "restoration_batch", "restoration_psnr", "run_experiment", "summarise",
     "paired_effect", "load_results", "source_images", "degrade_batch",
 ]
+
+__all__ += ["adapt_denoiser", "distill_denoiser"]  # defined in transfer_restore
 
 #: Ways to adapt a source model; ``"none"`` evaluates the source model as it is.
 STRATEGIES = ("none", "scratch", "fine-tune", "last-layers", "linear-probe", "discriminative-lr", "freezed",

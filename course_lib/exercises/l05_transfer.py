@@ -210,3 +210,134 @@ def _check_memorise(fn) -> str:
     assert big.shape == (20, 8, 8), "Hint: n may exceed the number of training images: draw with replacement."
     return ("A memoriser's samples are real images: precision and KID can look excellent while recall and coverage "
             "show that only N images were ever seen.")
+
+
+# --- 05.early_stop: the early-stopping fine-tuning loop -----------------------------------------------------------
+
+
+def fit_with_early_stopping(model, train_step, validate, max_steps, eval_every=10, patience=3):
+    """Early-stopping training loop (reference solution of exercise 05.early_stop).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Anything with ``get_weights()`` / ``set_weights()``; ends holding the best weights.
+    train_step : callable
+        ``train_step()`` does one update.
+    validate : callable
+        ``validate() -> float``: validation PSNR, higher is better.
+    max_steps, eval_every, patience : int
+        Step cap, validation interval, evaluations without improvement before stopping.
+
+    Returns
+    -------
+    dict
+        ``best_step``, ``best_psnr`` and the curve ``steps``, ``psnr`` (starting at step 0, before training).
+    """
+    best_psnr = validate()
+    best_step, best_weights, worse = 0, model.get_weights(), 0
+    steps, psnr = [0], [best_psnr]
+    for i in range(1, max_steps + 1):
+        train_step()
+        if i % eval_every == 0:
+            score = validate()
+            steps.append(i)
+            psnr.append(score)
+            if score > best_psnr:
+                best_psnr, best_step, best_weights, worse = score, i, model.get_weights(), 0
+            else:
+                worse += 1
+                if worse >= patience:
+                    break
+    model.set_weights(best_weights)
+    return {"best_step": best_step, "best_psnr": best_psnr, "steps": steps, "psnr": psnr}
+
+
+def _early_stop_wrong(model, train_step, validate, max_steps, eval_every=10, patience=3):
+    best_psnr, best_step, worse = validate(), 0, 0
+    steps, psnr = [0], [best_psnr]
+    for i in range(1, max_steps + 1):
+        train_step()
+        if i % eval_every == 0:
+            score = validate()
+            steps.append(i)
+            psnr.append(score)
+            if score > best_psnr:
+                best_psnr, best_step, worse = score, i, 0
+            else:
+                worse += 1
+                if worse >= patience:
+                    break
+    return {"best_step": best_step, "best_psnr": best_psnr, "steps": steps, "psnr": psnr}  # keeps the LAST weights
+
+
+class _Counter:
+    """A stand-in model whose only weight counts the training steps, with a scripted validation curve."""
+
+    def __init__(self, curve):
+        self.w, self.curve, self.calls = 0, curve, 0
+
+    def get_weights(self):
+        return [np.array(self.w)]
+
+    def set_weights(self, weights):
+        self.w = int(weights[0])
+
+    def step(self):
+        self.w += 1
+        self.calls += 1
+
+    def validate(self):
+        return self.curve(self.w)
+
+
+def _scripted(fn) -> None:
+    peak = _Counter(lambda w: 30.0 - abs(w - 20) / 10)  # best at step 20, then worse and worse
+    out = fn(peak, peak.step, peak.validate, 100, eval_every=10, patience=3)
+    assert out["steps"][0] == 0 and len(out["steps"]) == len(out["psnr"]), (
+        "the curve must start at step 0 (validate once before training) and list one PSNR per step listed.")
+    assert out["best_step"] == 20 and np.isclose(out["best_psnr"], 30.0), (
+        f"best_step {out['best_step']}, best_psnr {out['best_psnr']}: expected step 20 and 30.0 dB. Hint: compare each "
+        "validation score with the best so far and remember the step.")
+    assert peak.calls == 50, (
+        f"train_step was called {peak.calls} times; with the best at step 20 and patience 3 the loop should stop "
+        "after the evaluations at steps 30, 40 and 50. Hint: count evaluations without improvement, reset the count "
+        "on an improvement, stop when it reaches patience.")
+    assert peak.w == 20, (
+        f"after the loop the model holds the weights of step {peak.w}, not those of the best step 20. Hint: copy "
+        "model.get_weights() at each new best and call model.set_weights(best) before returning.")
+    rising = _Counter(lambda w: 20.0 + w / 100)
+    out = fn(rising, rising.step, rising.validate, 35, eval_every=10, patience=2)
+    assert rising.calls == 35 and out["best_step"] == 30, (
+        f"with a curve that keeps rising the loop must run all 35 steps (it ran {rising.calls}) and keep the best "
+        f"evaluated step 30 (got {out['best_step']}).")
+
+
+def _real_run(fn) -> str:
+    from .. import data
+    from .. import transfer_restore as tr
+
+    photos = list(data.train_photos().values())
+    images = data.random_patches([im[:-64] for im in photos], 5, 96, seed=3)
+    val = data.random_patches([im[-64:] for im in photos], 4, 48, seed=4)
+    model = tr.source_copy()
+    step = tr.training_step(model, images, tr.add_correlated_noise, lr=1e-4, max_steps=30, seed=0)
+    validate = tr.validator(model, val, tr.add_correlated_noise)
+    out = fn(model, step, validate, 30, eval_every=10, patience=2)
+    start, after = out["psnr"][0], validate()
+    assert out["best_psnr"] > start + 0.3, (
+        f"on correlated noise the validation PSNR went from {start:.2f} to at best {out['best_psnr']:.2f} dB in 30 "
+        "steps; fine-tuning should gain more. Does your loop call train_step() once per step?")
+    assert abs(after - out["best_psnr"]) < 1e-3, (
+        f"the model scores {after:.2f} dB after your loop but its best was {out['best_psnr']:.2f} dB: restore the "
+        "best weights.")
+    return f"{start:.2f} → {out['best_psnr']:.2f} dB"
+
+
+@exercise("05.early_stop", "fine-tune with early stopping", solution=fit_with_early_stopping,
+          wrong=_early_stop_wrong)
+def _check_early_stop(fn) -> str:
+    _scripted(fn)
+    gain = _real_run(fn)
+    return (f"Validation PSNR of the shipped denoiser on correlated noise, 30 steps on 5 crops: {gain}. The test "
+            "images were never looked at: the validation crops chose the weights.")
