@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "course_lib"
 #: Modules that compute (models, training, experiments): no figures, no widgets.
 ALGORITHMS = (
     "gan", "vae", "restore", "transfer", "bm3d", "baselines", "classifier", "train", "metrics", "degrade", "validate",
+    "transfer_restore",
 )
 #: Imports an algorithm module must not make, at any depth: plotting, widgets, and the course's own view modules.
 DRAWING = ("matplotlib", "ipywidgets", "course_lib.viz", "course_lib.widgets")
@@ -24,10 +25,10 @@ DRAWING = ("matplotlib", "ipywidgets", "course_lib.viz", "course_lib.widgets")
 #: core), and the graph has no cycle. ``*_viz`` modules sit just above the module they draw.
 LAYERS = {
     **dict.fromkeys(("validate", "config", "metrics", "degrade", "data", "train", "checkpoints", "viz", "widgets"), 0),
-    **dict.fromkeys(("classifier", "baselines", "gan", "vae", "restore", "bm3d"), 1),
+    **dict.fromkeys(("classifier", "baselines", "gan", "vae", "restore", "bm3d", "diffaugment"), 1),
     **dict.fromkeys(("bm3d_viz", "gan_viz", "vae_viz", "restore_viz"), 2),
-    "transfer": 3,
-    "transfer_viz": 4,
+    **dict.fromkeys(("transfer", "transfer_restore", "transfer_gen"), 3),
+    **dict.fromkeys(("transfer_viz", "transfer_restore_viz"), 4),
     **dict.fromkeys(("exercises", "pretrain", "__main__", "__init__"), 5),
 }
 

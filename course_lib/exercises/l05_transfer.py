@@ -271,6 +271,12 @@ def _early_stop_wrong(model, train_step, validate, max_steps, eval_every=10, pat
     return {"best_step": best_step, "best_psnr": best_psnr, "steps": steps, "psnr": psnr}  # keeps the LAST weights
 
 
+def _require(condition, hint: str) -> None:
+    """Raise ``AssertionError(hint)`` unless ``condition`` (a bare ``assert`` would vanish under ``python -O``)."""
+    if not condition:
+        raise AssertionError(hint)
+
+
 class _Counter:
     """A stand-in model whose only weight counts the training steps, with a scripted validation curve."""
 
@@ -294,23 +300,23 @@ class _Counter:
 def _scripted(fn) -> None:
     peak = _Counter(lambda w: 30.0 - abs(w - 20) / 10)  # best at step 20, then worse and worse
     out = fn(peak, peak.step, peak.validate, 100, eval_every=10, patience=3)
-    assert out["steps"][0] == 0 and len(out["steps"]) == len(out["psnr"]), (
-        "the curve must start at step 0 (validate once before training) and list one PSNR per step listed.")
-    assert out["best_step"] == 20 and np.isclose(out["best_psnr"], 30.0), (
-        f"best_step {out['best_step']}, best_psnr {out['best_psnr']}: expected step 20 and 30.0 dB. Hint: compare each "
-        "validation score with the best so far and remember the step.")
-    assert peak.calls == 50, (
-        f"train_step was called {peak.calls} times; with the best at step 20 and patience 3 the loop should stop "
-        "after the evaluations at steps 30, 40 and 50. Hint: count evaluations without improvement, reset the count "
-        "on an improvement, stop when it reaches patience.")
-    assert peak.w == 20, (
-        f"after the loop the model holds the weights of step {peak.w}, not those of the best step 20. Hint: copy "
-        "model.get_weights() at each new best and call model.set_weights(best) before returning.")
+    _require(out["steps"][0] == 0 and len(out["steps"]) == len(out["psnr"]),
+             "the curve must start at step 0 (validate once before training) and list one PSNR per step listed.")
+    _require(out["best_step"] == 20 and np.isclose(out["best_psnr"], 30.0),
+             f"best_step {out['best_step']}, best_psnr {out['best_psnr']}: expected step 20 and 30.0 dB. Hint: "
+             "compare each validation score with the best so far and remember the step.")
+    _require(peak.calls == 50,
+             f"train_step was called {peak.calls} times; with the best at step 20 and patience 3 the loop should "
+             "stop after the evaluations at steps 30, 40 and 50. Hint: count evaluations without improvement, reset "
+             "the count on an improvement, stop when it reaches patience.")
+    _require(peak.w == 20,
+             f"after the loop the model holds the weights of step {peak.w}, not those of the best step 20. Hint: "
+             "copy model.get_weights() at each new best and call model.set_weights(best) before returning.")
     rising = _Counter(lambda w: 20.0 + w / 100)
     out = fn(rising, rising.step, rising.validate, 35, eval_every=10, patience=2)
-    assert rising.calls == 35 and out["best_step"] == 30, (
-        f"with a curve that keeps rising the loop must run all 35 steps (it ran {rising.calls}) and keep the best "
-        f"evaluated step 30 (got {out['best_step']}).")
+    _require(rising.calls == 35 and out["best_step"] == 30,
+             f"with a curve that keeps rising the loop must run all 35 steps (it ran {rising.calls}) and keep the "
+             f"best evaluated step 30 (got {out['best_step']}).")
 
 
 def _real_run(fn) -> str:
@@ -325,12 +331,12 @@ def _real_run(fn) -> str:
     validate = tr.validator(model, val, tr.add_correlated_noise)
     out = fn(model, step, validate, 30, eval_every=10, patience=2)
     start, after = out["psnr"][0], validate()
-    assert out["best_psnr"] > start + 0.3, (
-        f"on correlated noise the validation PSNR went from {start:.2f} to at best {out['best_psnr']:.2f} dB in 30 "
-        "steps; fine-tuning should gain more. Does your loop call train_step() once per step?")
-    assert abs(after - out["best_psnr"]) < 1e-3, (
-        f"the model scores {after:.2f} dB after your loop but its best was {out['best_psnr']:.2f} dB: restore the "
-        "best weights.")
+    _require(out["best_psnr"] > start + 0.3,
+             f"on correlated noise the validation PSNR went from {start:.2f} to at best {out['best_psnr']:.2f} dB in "
+             "30 steps; fine-tuning should gain more. Does your loop call train_step() once per step?")
+    _require(abs(after - out["best_psnr"]) < 1e-3,
+             f"the model scores {after:.2f} dB after your loop but its best was {out['best_psnr']:.2f} dB: restore "
+             "the best weights.")
     return f"{start:.2f} → {out['best_psnr']:.2f} dB"
 
 
