@@ -691,7 +691,7 @@ for results in (restoration, generation):
 # | any pretrained model helps; the nearest source helps most | measure each source, with each arm tuned and early-stopped (the VAE grid of §5); a negative result found with an untuned baseline may be overfitting, and its explanation is a claim to test too (the grey-level histograms) | §5 |
 # | a low KID means a good generator | not alone: a memoriser that copies the training images scores a low KID and a high precision; recall and coverage expose it. Read KID next to the floor and the memoriser | §4, exercise 1b |
 # | freezing the discriminator is a detail | it decides what can overfit: FreezeD keeps D's generic first-layer filters while the rest adapts | exercise 1 |
-# | a difference in means is a result | only beyond its error bars; three seeds give a rough standard error — report it, and say "tie" otherwise | exercise 3 |
+# | a difference in means is a result | only beyond its error bars; three seeds give a rough standard error — report it, and say "tie" otherwise | exercises 2 and 3 |
 #
 # ## 8. Glossary · 术语表
 #
