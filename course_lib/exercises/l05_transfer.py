@@ -193,21 +193,23 @@ def _memorise_wrong(train_images, n, seed=0):
 def _check_memorise(fn) -> str:
     train = np.random.default_rng(3).random((10, 8, 8)).astype(np.float32)
     out = np.asarray(fn(train, 1000, seed=1))
-    assert out.shape == (1000, 8, 8), f"return n images of shape (n, 8, 8); got shape {out.shape}"
+    _require(out.shape == (1000, 8, 8), f"return n images of shape (n, 8, 8); got shape {out.shape}")
     index = {im.tobytes(): i for i, im in enumerate(train)}
-    assert all(im.tobytes() in index for im in out), (
-        "every sample must be one of the training images, unchanged. Hint: index train_images with random integers.")
+    _require(all(im.tobytes() in index for im in out),
+             "every sample must be one of the training images, unchanged. Hint: index train_images with random "
+             "integers.")
     counts = np.bincount([index[im.tobytes()] for im in out], minlength=len(train))
-    assert counts.min() > 50, (f"each of the 10 training images should appear about 100 times in 1000 draws; counts "
-                               f"{counts.tolist()}. Hint: draw uniformly among all N images.")
+    _require(counts.min() > 50,
+             f"each of the 10 training images should appear about 100 times in 1000 draws; counts "
+             f"{counts.tolist()}. Hint: draw uniformly among all N images.")
     first = [index[im.tobytes()] for im in out[:20]]
-    assert first != sorted(first) and first != [i % 10 for i in range(20)], (
-        "the samples come out in order. Hint: draw them at random (rng.integers), not by cycling through the set.")
+    _require(first != sorted(first) and first != [i % 10 for i in range(20)],
+             "the samples come out in order. Hint: draw them at random (rng.integers), not by cycling through the set.")
     again, other = np.asarray(fn(train, 1000, seed=1)), np.asarray(fn(train, 1000, seed=2))
-    assert np.array_equal(out, again) and not np.array_equal(out, other), (
-        "Hint: use numpy.random.default_rng(seed): the same seed must give the same samples, another seed others.")
+    _require(np.array_equal(out, again) and not np.array_equal(out, other),
+             "Hint: use numpy.random.default_rng(seed): the same seed must give the same samples, another seed others.")
     big = np.asarray(fn(train[:3], 20, seed=0))
-    assert big.shape == (20, 8, 8), "Hint: n may exceed the number of training images: draw with replacement."
+    _require(big.shape == (20, 8, 8), "Hint: n may exceed the number of training images: draw with replacement.")
     return ("A memoriser's samples are real images: precision and KID can look excellent while recall and coverage "
             "show that only N images were ever seen.")
 
