@@ -406,36 +406,72 @@ def _degrade(degrade: Callable, clean: np.ndarray, rng: np.random.Generator) -> 
 # --- adaptation ---------------------------------------------------------------------------------------------------
 
 
-def _make_step(model, lr: float, steps: int):
-    """A traced Adam step on the MSE, learning rate cosine-decayed to 1 % over ``steps``.
+def _make_step(model, lr: float, steps: int, trainable: str = "all"):
+    """A traced Adam step on the (weighted) mean squared error, learning rate cosine-decayed to 1 % over ``steps``.
+
+    ``step(noisy, sigma, target, weight)`` minimises ``Σ weight·(model(noisy, sigma) − target)² / Σ weight``: weight
+    1 everywhere is the plain MSE, a 0/1 mask is the blind-spot loss (:mod:`course_lib.self_supervised`).
+    ``trainable="gains"`` trains one gain per output channel of every convolution and nothing else (GainTuning,
+    Mohan et al., NeurIPS 2021): the convolution computes ``g_c · (W_c * x + b_c)``, so its kernel and bias become
+    ``g_c W_c`` and ``g_c b_c``, and by the chain rule ``∂L/∂g_c = Σ ∂L/∂W_c · W_c⁰ + ∂L/∂b_c · b_c⁰`` (``W⁰``, ``b⁰``
+    the weights at the start). The gains start at 1.
 
     The traced step is kept on the model: training the same model again with the same settings and trainable
     layers reuses it with a fresh optimizer state (tracing costs seconds per call on a CPU)."""
     import keras
     import tensorflow as tf
 
+    gains = trainable == "gains"
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)] if gains else []
     variables = model.trainable_variables
-    key = (float(lr), int(steps), tuple(id(v) for v in variables))
+    key = (float(lr), int(steps), trainable, tuple(id(v) for v in variables))
     cache = model.__dict__.setdefault("_course_steps", {})
     if key in cache:
-        step, optimizer = cache[key]
+        step, optimizer, reset = cache[key]
         for variable in optimizer.variables:
             variable.assign(tf.zeros_like(variable))
+        reset()
         return step
     warmup = max(1, steps // 20)  # linear warm-up over the first 5 % of the steps: no early collapse at a high rate
     schedule = keras.optimizers.schedules.CosineDecay(lr / warmup, max(1, steps - warmup), alpha=0.01,
                                                       warmup_target=lr, warmup_steps=warmup)
     optimizer = keras.optimizers.Adam(schedule)
-    optimizer.build(variables)
+    if gains:
+        start = [(tf.Variable(layer.kernel, trainable=False), tf.Variable(layer.bias, trainable=False))
+                 for layer in convs]
+        g = [tf.Variable(tf.ones(layer.filters), name=f"gain_{layer.name}") for layer in convs]
+        weights = [w for layer in convs for w in (layer.kernel, layer.bias)]
+        optimizer.build(g)
+    else:
+        optimizer.build(variables)
+
+    def reset():  # gains back to 1, start weights = the model's current weights
+        for layer, (k0, b0), gi in zip(convs, start if gains else [], g if gains else []):
+            k0.assign(layer.kernel)
+            b0.assign(layer.bias)
+            gi.assign(tf.ones_like(gi))
+
+    def weighted_mse(noisy, sigma, target, weight):
+        error = tf.square(model([noisy, sigma], training=True) - target)
+        return tf.reduce_sum(weight * error) / tf.maximum(tf.reduce_sum(weight), 1.0)
 
     @tf.function(jit_compile=False)
-    def step(noisy, sigma, target):
+    def step(noisy, sigma, target, weight):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model([noisy, sigma], training=True) - target))
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            loss = weighted_mse(noisy, sigma, target, weight)
+        if not gains:
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            return loss
+        grads = tape.gradient(loss, weights)
+        grad_g = [tf.reduce_sum(dk * k0, axis=[0, 1, 2]) + db * b0
+                  for dk, db, (k0, b0) in zip(grads[0::2], grads[1::2], start)]
+        optimizer.apply_gradients(zip(grad_g, g))
+        for layer, (k0, b0), gi in zip(convs, start, g):
+            layer.kernel.assign(k0 * gi)
+            layer.bias.assign(b0 * gi)
         return loss
 
-    cache[key] = (step, optimizer)
+    cache[key] = (step, optimizer, reset)
     return step
 
 
@@ -537,54 +573,85 @@ def adapt_denoiser(images, degrade: Callable, *, model=None, n_val: int = 1, val
     return {**out, "n_train": len(train), "n_val": len(val)}
 
 
-def train_with_early_stopping(model, draw: Callable, val: np.ndarray, val_noisy: np.ndarray, val_sigma: np.ndarray,
-                              *, max_steps: int, lr: float, eval_every: int = 25, patience: int = 4,
-                              n_frozen: int = 0, desc: str = "train", progress: bool = True) -> dict:
-    """The loop behind :func:`adapt_denoiser` and :func:`distill_denoiser`.
+def train_with_early_stopping(model, draw: Callable, val: np.ndarray | None, val_noisy: np.ndarray | None,
+                              val_sigma: np.ndarray | None, *, max_steps: int, lr: float, eval_every: int = 25,
+                              patience: int = 4, n_frozen: int = 0, desc: str = "train", progress: bool = True,
+                              score: Callable[[], float] | None = None, monitor: Callable[[], float] | None = None,
+                              trainable: str = "all") -> dict:
+    """The loop behind :func:`adapt_denoiser`, :func:`distill_denoiser` and :mod:`course_lib.self_supervised`.
 
     Parameters
     ----------
     model : keras.Model
         Trained in place; ends with the best weights.
     draw : callable
-        ``draw() -> (noisy, sigma, target)``: one batch, arrays ``(n, h, w)``, ``(n,)``, ``(n, h, w)``.
-    val, val_noisy : numpy.ndarray, shape (M, H, W)
-        Clean validation images and their (fixed) degraded versions.
-    val_sigma : numpy.ndarray, shape (M,)
+        ``draw() -> (noisy, sigma, target)`` or ``(noisy, sigma, target, weight)``: one batch, arrays ``(n, h, w)``,
+        ``(n,)``, ``(n, h, w)`` and optionally ``(n, h, w)`` loss weights (a 0/1 mask: the blind-spot loss).
+    val, val_noisy : numpy.ndarray, shape (M, H, W), or None
+        Clean validation images and their (fixed) degraded versions; ``None`` when ``score`` is given.
+    val_sigma : numpy.ndarray, shape (M,), or None
         σ inputs for the validation images.
     max_steps, lr, eval_every, patience, n_frozen, desc, progress
         As in :func:`adapt_denoiser`.
+    score : callable, optional
+        ``score() -> float``, higher is better, used for early stopping instead of the validation PSNR (e.g. minus a
+        self-supervised loss on noisy images, when there are no clean ones); the curve then records ``val_score``.
+    monitor : callable, optional
+        ``monitor() -> float`` recorded at each evaluation as ``monitor`` but never used to choose (e.g. the PSNR on
+        clean images a benchmark keeps aside, to show how well ``score`` tracks it).
+    trainable : {"all", "gains"}
+        Train all (unfrozen) weights, or only one gain per convolution channel (see :func:`_make_step`).
 
     Returns
     -------
     dict
-        :func:`adapt_denoiser`'s dict without ``n_train`` and ``n_val``.
+        :func:`adapt_denoiser`'s dict without ``n_train`` and ``n_val``; with ``score``, ``best_val_score`` and
+        ``start_val_score`` replace ``best_val_psnr`` and ``start_val_psnr``.
+
+    Raises
+    ------
+    ValueError
+        If ``trainable`` is not ``"all"`` or ``"gains"``, or neither the validation arrays nor ``score`` are given.
     """
     from tqdm.auto import tqdm
 
+    if trainable not in ("all", "gains"):
+        raise ValueError(f"trainable must be 'all' or 'gains'; got {trainable!r}")
+    if score is None and (val is None or val_noisy is None or val_sigma is None):
+        raise ValueError("give the validation arrays (val, val_noisy, val_sigma) or a score function")
+    metric = "val_psnr" if score is None else "val_score"
     freeze_first(model, n_frozen)
 
     def validate() -> float:
+        if score is not None:
+            return round(float(score()), 6)
         return round(float(np.mean(batch_psnr(val, _denoise(model, val_noisy, val_sigma)))), 4)
 
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    curve = {"step": [0], "val_psnr": [validate()], "seconds": [0.0], "cpu_seconds": [0.0]}
-    best, best_step, best_weights, since, stopped, done = curve["val_psnr"][0], 0, model.get_weights(), 0, "cap", 0
-    step = _make_step(model, lr, max_steps) if max_steps else None
+    curve = {"step": [0], metric: [validate()], "seconds": [0.0], "cpu_seconds": [0.0]}
+    if monitor is not None:
+        curve["monitor"] = [round(float(monitor()), 4)]
+    best, best_step, best_weights, since, stopped, done = curve[metric][0], 0, model.get_weights(), 0, "cap", 0
+    step = _make_step(model, lr, max_steps, trainable) if max_steps else None
     bar = tqdm(range(max_steps), desc=desc, leave=False, disable=not progress)
     try:
         for i in bar:
-            noisy, sigma, target = draw()
-            step(noisy[..., None], sigma[:, None], target[..., None])
+            batch = draw()
+            noisy, sigma, target = batch[:3]
+            weight = batch[3] if len(batch) > 3 else np.ones_like(target)
+            step(noisy[..., None], sigma[:, None], target[..., None], np.asarray(weight, np.float32)[..., None])
             done = i + 1
             if done % eval_every == 0 or done == max_steps:
-                score = validate()
-                for key, value in (("step", done), ("val_psnr", score), ("seconds", time.perf_counter() - wall0),
-                                   ("cpu_seconds", time.process_time() - cpu0)):
-                    curve[key].append(round(value, 4) if isinstance(value, float) else value)
-                bar.set_postfix(val_psnr=f"{score:.2f}", best=f"{max(best, score):.2f}", refresh=False)
-                if score > best:
-                    best, best_step, best_weights, since = score, done, model.get_weights(), 0
+                value = validate()
+                record = [("step", done), (metric, value), ("seconds", time.perf_counter() - wall0),
+                          ("cpu_seconds", time.process_time() - cpu0)]
+                if monitor is not None:
+                    record.append(("monitor", float(monitor())))
+                for key, number in record:
+                    curve[key].append(round(number, 4) if isinstance(number, float) and key != metric else number)
+                bar.set_postfix({metric: f"{value:.4g}", "best": f"{max(best, value):.4g}"}, refresh=False)
+                if value > best:
+                    best, best_step, best_weights, since = value, done, model.get_weights(), 0
                 else:
                     since += 1
                     if since >= patience:
@@ -592,14 +659,14 @@ def train_with_early_stopping(model, draw: Callable, val: np.ndarray, val_noisy:
                         break
     except KeyboardInterrupt:
         stopped = "interrupted"
-        print(f"Interrupted after {done} steps; keeping the best weights (step {best_step}, "
-              f"validation PSNR {best:.2f} dB).")
+        shown = f"validation PSNR {best:.2f} dB" if score is None else f"validation score {best:.4g}"
+        print(f"Interrupted after {done} steps; keeping the best weights (step {best_step}, {shown}).")
     finally:
         bar.close()
     model.set_weights(best_weights)
     freeze_first(model, 0)
-    return {"model": model, "curve": curve, "best_step": best_step, "best_val_psnr": best,
-            "start_val_psnr": curve["val_psnr"][0], "steps_run": done, "seconds": time.perf_counter() - wall0,
+    return {"model": model, "curve": curve, "best_step": best_step, f"best_{metric}": best,
+            f"start_{metric}": curve[metric][0], "steps_run": done, "seconds": time.perf_counter() - wall0,
             "cpu_seconds": time.process_time() - cpu0, "stopped": stopped, "lr": lr}
 
 
@@ -702,7 +769,7 @@ def training_step(model, images: np.ndarray, degrade: Callable, *, lr: float = 1
     def step() -> float:
         clean = random_crops(images, batch_size, patch, rng)
         noisy, sigma = _degrade(degrade, clean, rng)
-        return float(update(noisy[..., None], sigma[:, None], clean[..., None]))
+        return float(update(noisy[..., None], sigma[:, None], clean[..., None], np.ones_like(clean)[..., None]))
 
     return step
 

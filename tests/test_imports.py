@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "course_lib"
 #: Modules that compute (models, training, experiments): no figures, no widgets.
 ALGORITHMS = (
     "gan", "vae", "restore", "transfer", "bm3d", "baselines", "classifier", "train", "metrics", "degrade", "validate",
-    "transfer_restore",
+    "transfer_restore", "self_supervised",
 )
 #: Imports an algorithm module must not make, at any depth: plotting, widgets, and the course's own view modules.
 DRAWING = ("matplotlib", "ipywidgets", "course_lib.viz", "course_lib.widgets")
@@ -27,8 +27,8 @@ LAYERS = {
     **dict.fromkeys(("validate", "config", "metrics", "degrade", "data", "train", "checkpoints", "viz", "widgets"), 0),
     **dict.fromkeys(("classifier", "baselines", "gan", "vae", "restore", "bm3d", "diffaugment"), 1),
     **dict.fromkeys(("bm3d_viz", "gan_viz", "vae_viz", "restore_viz"), 2),
-    **dict.fromkeys(("transfer", "transfer_restore", "transfer_gen"), 3),
-    **dict.fromkeys(("transfer_viz", "transfer_restore_viz"), 4),
+    **dict.fromkeys(("transfer", "transfer_restore", "transfer_gen", "self_supervised"), 3),
+    **dict.fromkeys(("transfer_viz", "transfer_restore_viz", "self_supervised_viz"), 4),
     **dict.fromkeys(("exercises", "pretrain", "__main__", "__init__"), 5),
 }
 

@@ -1,5 +1,5 @@
 """Exercises of lesson 05 (transfer): freeze the right layers, call a winner with error bars, a paired effect size,
-the memoriser baseline."""
+the memoriser baseline, the blind-spot masking."""
 
 from __future__ import annotations
 
@@ -349,3 +349,64 @@ def _check_early_stop(fn) -> str:
     gain = _real_run(fn)
     return (f"Validation PSNR of the shipped denoiser on correlated noise, 30 steps on 5 crops: {gain}. The test "
             "images were never looked at: the validation crops chose the weights.")
+
+
+# --- 05.blind_spot: the blind-spot masking (J-invariance) --------------------------------------------------------
+
+
+def blind_spot_input(noisy, mask):
+    """The blind-spot network's input (reference solution of exercise 05.blind_spot).
+
+    Parameters
+    ----------
+    noisy : ndarray, shape (N, H, W)
+        Noisy images.
+    mask : ndarray of bool, shape (N, H, W)
+        The hidden pixels: a grid, no two of them neighbours.
+
+    Returns
+    -------
+    ndarray, shape (N, H, W), float32
+        ``noisy`` with each hidden pixel replaced by the mean of its 4 neighbours (edges reflected).
+    """
+    p = np.pad(np.asarray(noisy, np.float32), [(0, 0), (1, 1), (1, 1)], mode="reflect")
+    neighbours = (p[:, :-2, 1:-1] + p[:, 2:, 1:-1] + p[:, 1:-1, :-2] + p[:, 1:-1, 2:]) / 4
+    return np.where(mask, neighbours, noisy).astype(np.float32)
+
+
+def _blind_spot_wrong(noisy, mask):
+    """Smooths each hidden pixel with a 3×3 box that includes the pixel itself: its own noise leaks in."""
+    p = np.pad(np.asarray(noisy, np.float32), [(0, 0), (1, 1), (1, 1)], mode="reflect")
+    h, w = np.shape(noisy)[1:]
+    box = sum(p[:, i:i + h, j:j + w] for i in range(3) for j in range(3)) / 9
+    return np.where(mask, box, noisy).astype(np.float32)
+
+
+@exercise("05.blind_spot", "the blind-spot masking", solution=blind_spot_input, wrong=_blind_spot_wrong)
+def _check_blind_spot(fn) -> str:
+    from ..self_supervised import blind_spot_mask
+
+    rng = np.random.default_rng(7)
+    noisy = rng.random((3, 24, 20)).astype(np.float32)
+    mask = blind_spot_mask(noisy.shape, rng, spacing=4)
+    out = np.asarray(fn(noisy.copy(), mask))
+    _require(out.shape == noisy.shape, f"return an array of the input's shape {noisy.shape}; got {out.shape}")
+    _require(np.array_equal(out[~mask], noisy[~mask]),
+             "the pixels that are not hidden must reach the network unchanged. Hint: np.where(mask, replacement, "
+             "noisy).")
+    jolted = noisy.copy()
+    jolted[mask] += rng.normal(0, 5, int(mask.sum())).astype(np.float32)  # change only the hidden pixels' values
+    moved = np.abs(np.asarray(fn(jolted, mask)) - out)
+    _require(moved.max() < 1e-5,
+             f"the input still depends on the hidden pixels' own noisy values (changing them moved the input by up to "
+             f"{moved.max():.3g}): the network could copy a pixel's noise into its estimate of that pixel, and the "
+             "loss would teach it to. Hint: build each hidden pixel's value from its neighbours only, never from "
+             "itself.")
+    near = [noisy[k, max(i - 1, 0):i + 2, max(j - 1, 0):j + 2] for k, i, j in zip(*np.nonzero(mask))]
+    inside = [lo.min() - 1e-6 <= v <= lo.max() + 1e-6 for lo, v in zip(near, out[mask])]
+    _require(all(inside),
+             "a hidden pixel's value should be a local guess from its neighbours (between their smallest and largest "
+             "value), not a constant. Hint: the mean of the 4 neighbours (up, down, left, right).")
+    return ("J-invariant: the input no longer depends on the hidden pixels, so the network's output there cannot see "
+            "their noise, and the squared error against the noisy pixel is the error against the clean one plus a "
+            "constant.")
