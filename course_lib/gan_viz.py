@@ -125,11 +125,11 @@ def snapshot_view(snapshots: dict, index: int = -1):
         ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.axis("off")
     grid.suptitle(f"step {steps[index]}: confident share {snapshots['confident_share'][index]:.0%}, "
-                  f"KID {snapshots['kid'][index]:.0f}", fontsize=10)
+                  f"KID ×10³ {snapshots['kid'][index]:.1f}", fontsize=10)
     ax_kid = curves.subplots()
     ax_kid.plot(steps, snapshots["kid"], color="C0", marker=".")
-    ax_kid.set(xlabel="training step", ylabel="KID (lower is better; symlog scale)", title="training over time")
-    ax_kid.set_yscale("symlog", linthresh=100)  # unbiased KID can be slightly negative: no plain log axis
+    ax_kid.set(xlabel="training step", ylabel="KID ×10³ (lower is better; symlog scale)", title="training over time")
+    ax_kid.set_yscale("symlog", linthresh=10)  # unbiased KID can be slightly negative: no plain log axis
     ax_share = ax_kid.twinx()
     ax_share.plot(steps, snapshots["confident_share"], color="C1", marker=".")
     ax_share.set(ylabel="confident share (≥ 0.9)", ylim=(0, 1))

@@ -304,10 +304,9 @@ gan_viz.samples_view(samples, classifier=classifier, n=36, title="36 generated g
 # %% [markdown]
 # ### Training over time and the latent space
 #
-# The shipped run stored 36 samples from a *fixed* $z$ every 250 steps, with the KID and confident share of 500 samples
-# (section 5 defines both). This curve's KID was stored when the checkpoint was made, on raw (unstandardised) features:
-# read its *shape* — it falls as training goes on — not its values, which are not comparable with the KID ×10³ of
-# section 5 (`python -m course_lib pretrain gan-glyphs` re-measures it in the new units). The static figure shows the
+# A run of the shipped recipe stored 36 samples from a *fixed* $z$ every 250 steps, with the KID ×10³ and confident
+# share of 500 samples (section 5 defines both). TensorFlow's training on a CPU is not bit-reproducible, so this run
+# ends close to, not exactly at, the shipped generator (the manifest records both). The static figure shows the
 # last snapshot; the slider scrubs through training (callback: `gan_viz.snapshot_view`, a plain function). The second
 # widget walks the straight line $z = (1-t)\,z_A + t\,z_B$ between two noise vectors (`gan_viz.latent_view`): a smooth
 # walk means $G$ learned a continuous
@@ -441,7 +440,7 @@ fig.tight_layout()
 # (`d_loss = -mean(D(real))`: it never sees a fake) and uses the raw discriminator output as the generator's loss
 # (`g_loss = mean(D(G(z)))`). `gan.LOSSES["article"]` reproduces it. With no fakes in its loss, $D$ simply learns to
 # say "real" to everything, its output saturates, and the generator gets no useful signal. Measured on the same
-# glyph DCGAN and seeds, against the shipped run (correct losses) at the same step:
+# glyph DCGAN and seeds, against the shipped recipe's run (correct losses) at the same step:
 
 # %%
 article_steps = quick(1500, 20)
@@ -452,9 +451,9 @@ prob_real = lambda model, x: float(np.mean(1 / (1 + np.exp(-np.asarray(model(x[.
 article = gan.evaluate_samples(article_samples, heldout, classifier=classifier, n_subsets=20)
 print(f"article pattern after {article_steps} steps: D(real) = {prob_real(d_article, heldout[:1000]):.3f}, "
       f"D(fake) = {prob_real(d_article, article_samples):.3f}, confident share {article['confident_share']:.0%}, "
-      f"classes ≥ 5 %: {article['classes_present']}, KID {article['kid']:.0f}")
-k = int(np.searchsorted(snapshots["step"], article_steps))   # the shipped (correct) run at the same step
-print(f"correct losses, shipped run at step {snapshots['step'][k]}: confident share "
+      f"classes ≥ 5 %: {article['classes_present']}, KID ×10³ {article['kid']:.1f}")
+k = int(np.searchsorted(snapshots["step"], article_steps))   # the shipped recipe's (correct) run at the same step
+print(f"correct losses, the recipe's run at step {snapshots['step'][k]}: confident share "
       f"{snapshots['confident_share'][k]:.0%}; KID ×10³ of the trained DCGAN (section 5): {gan_scores['kid']:.1f}, "
       f"floor {reference_scores['kid']:.1f}")
 fig, axes = plt.subplots(1, 2, figsize=(8.2, 2.2))
@@ -471,7 +470,7 @@ fig.tight_layout()
 # Read the two printed lines. In full mode (1500 steps) the article's discriminator, never shown a fake, ends up
 # saying "real" to real *and* generated images alike: both $D$ values are close to 1, hardly any sample is
 # classified with confidence, and its KID is far above the trained DCGAN's and the floor. (Quick
-# mode runs the article pattern for only 20 steps; the comparison row is the shipped run's first snapshot.)
+# mode runs the article pattern for only 20 steps; the comparison row is that run's first snapshot.)
 #
 # **(b) The discriminator overpowering the generator.** What is left of the generator's learning signal when $D$ is
 # far ahead? Pit an *untrained* generator (the start of every run) against the shipped, trained discriminator, then
