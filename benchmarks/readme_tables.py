@@ -28,7 +28,9 @@ LESSONS = {
     "03_bm3d": "block matching and 3-D collaborative filtering from scratch vs the reference `bm3d`, NL-means",
     "04_cnn_repair": "residual denoising, inpainting, super-resolution vs classical baselines",
     "05_transfer": "adapting a denoiser to a noise it never saw (early stopping, fair baselines, BM3D told the "
-                   "spectrum), Yosinski's freezing curve, distillation, FreezeD: effect sizes with error bars",
+                   "spectrum), Yosinski's freezing curve, distillation, restoration without clean images "
+                   "(Noise2Noise, blind spot, test-time adaptation), few-shot GANs and VAEs with FreezeD and "
+                   "DiffAugment: effect sizes with error bars",
 }
 
 
@@ -244,6 +246,45 @@ def transfer_restoration_table() -> str:
     return "\n\n".join(parts)
 
 
+def self_supervised_table() -> str:
+    data = _load("self_supervised")
+    if not data or "poisson" not in data:
+        return "_not measured yet: run `python benchmarks/self_supervised.py`_"
+    parts = []
+    choice = data["peak_choice"]
+    if choice["rows"]:
+        rows = ["| Poisson peak (photons for white) | unadapted | supervised fine-tune, N = 5 | gap |",
+                "|---|---|---|---|"]
+        rows += [f"| {r['peak']:g}{' (chosen)' if r['peak'] == choice['chosen'] else ''} | "
+                 f"{r['unadapted_val_psnr']:.2f} | {r['supervised_n5_val_psnr']:.2f} | {r['gap_db']:.2f} |"
+                 for r in choice["rows"]]
+        parts.append("Choosing the target on the validation crops of the training pool (PSNR, dB):\n\n"
+                     + "\n".join(rows))
+    for part, title in (("poisson", f"Poisson noise, peak {choice['chosen']:g}"),
+                        ("correlated", "correlated Gaussian noise (the blind spot's assumption broken)")):
+        p = data[part]
+        rows = [f"| {title}: arm | N | test PSNR (dB), mean ± SE over seeds | one-pass read-out | noise kept |",
+                "|---|---|---|---|---|"]
+        for name, r in p["fixed"].items():
+            kept = f"{r['noise_kept']:.2f}" if "noise_kept" in r else ""
+            rows.append(f"| {name} (no training) | – | {r['test_psnr']:.2f} | | {kept} |")
+        for r in sorted(p["table"], key=lambda r: (r["arm"], r["n_target"])):
+            se = f" ± {r['se_seeds']:.2f}" if r["se_seeds"] is not None else ""
+            plain = f"{r['mean_plain']:.2f}" if "mean_plain" in r else ""
+            kept = f"{r['noise_kept']:.2f}" if "noise_kept" in r else ""
+            rows.append(f"| {r['arm']} | {r['n_target']} | {r['mean']:.2f}{se} ({r['seeds']} seeds) | {plain} | "
+                        f"{kept} |")
+        parts.append("\n".join(rows))
+    rows = ["| target | measured | met |", "|---|---|---|"]
+    rows += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |" for t in data["targets"]]
+    parts.append("Targets of issue 20, checked in the same run:\n\n" + "\n".join(rows))
+    wall = f"{data['wall_seconds'] / 60:.0f} min wall, {data['cpu_seconds'] / 60:.0f} CPU-min" \
+        if "wall_seconds" in data else "incomplete run"
+    parts.append(f"Made by `{data['command']}` ({wall}, {data['environment']['cpu_count']} cores; load average at "
+                 f"start {data['environment']['load_average_at_start'][0]}).")
+    return "\n\n".join(parts)
+
+
 def memory_table() -> str:
     results = _load("memory")
     if not results:
@@ -324,7 +365,7 @@ def generation_table() -> str:
     return "\n\n".join(parts)
 
 
-TABLES = {"memory": memory_table, "transfer_generation": generation_table,
+TABLES = {"memory": memory_table, "self_supervised": self_supervised_table, "transfer_generation": generation_table,
           "transfer_restoration": transfer_restoration_table, "gan": gan_table, "vae": vae_table,
           "exercises": exercises_table,
           "lessons": lessons_table, "checkpoints": checkpoints_table, "bm3d": bm3d_table,

@@ -401,7 +401,7 @@ def _sigmas(sigma_hint, images: np.ndarray, name: str = "sigma_hint") -> np.ndar
 
 def adapt_blind_spot(noisy_images, *, sigma_hint, model=None, trainable: str = "all", val_noisy=None,
                      max_steps: int = 300, lr: float = 1e-4, batch_size: int = 8, patch: int = 32,
-                     spacing: int = SPACING, n_phases: int | None = 4, eval_every: int = 25, patience: int = 4,
+                     spacing: int = SPACING, n_phases: int | None = None, eval_every: int = 25, patience: int = 4,
                      seed: int = 0, monitor: Callable[[], float] | None = None, desc: str = "blind-spot",
                      progress: bool = True) -> dict:
     r"""Train a denoiser on noisy images alone with the blind-spot loss (Noise2Void / Noise2Self).
@@ -434,7 +434,8 @@ def adapt_blind_spot(noisy_images, *, sigma_hint, model=None, trainable: str = "
     spacing : int
         Blind-spot grid spacing (≥ 2).
     n_phases : int, optional
-        Grid phases the validation loss uses (:func:`blind_spot_loss`; ``None``: all ``spacing²``).
+        Grid phases the validation loss uses (:func:`blind_spot_loss`; default ``None``: all ``spacing²``, so every
+        pixel counts once — the loss is a noisy estimate of the MSE, and fewer pixels make it noisier).
     monitor : callable, optional
         ``monitor() -> float`` recorded on the curve, never used to choose (a benchmark's PSNR on clean images).
     desc : str
@@ -495,8 +496,8 @@ def adapt_noise2noise(first, second, *, sigma_hint, model=None, n_val: int = 1, 
     r"""Noise2Noise (Lehtinen et al., ICML 2018): train on pairs of independent noisy observations of the same
     scenes, :math:`\min \sum \|f(y_1) - y_2\|^2`, each crop's two copies swapped at random.
 
-    Early stopping uses the same loss on ``n_val`` held-out pairs, which equals the MSE to the clean images plus
-    the noise variance: no clean image is used.
+    Early stopping uses the same loss on ``n_val`` held-out pairs (each copy predicting the other), which equals the
+    MSE to the clean images plus the noise variance: no clean image is used.
 
     Parameters
     ----------
@@ -553,8 +554,10 @@ def adapt_noise2noise(first, second, *, sigma_hint, model=None, n_val: int = 1, 
         sigma = _sigmas(sigma_hint, noisy) if sigma_all is None else sigma_all[train_idx][idx]
         return noisy.astype(np.float32), sigma, target.astype(np.float32)
 
-    def score() -> float:
-        return -float(np.mean((_denoise(model, val_in, sigma_val) - val_target) ** 2))
+    def score() -> float:  # both directions: half the variance of the cross term (f(y₁) − x)(y₂ − x)
+        forward = np.mean((_denoise(model, val_in, sigma_val) - val_target) ** 2)
+        backward = np.mean((_denoise(model, val_target, sigma_val) - val_in) ** 2)
+        return -float(forward + backward) / 2
 
     out = train_with_early_stopping(model, draw, None, None, None, max_steps=check_int(max_steps, "max_steps", 0),
                                     lr=check_positive(lr, "lr"), eval_every=eval_every, patience=patience,

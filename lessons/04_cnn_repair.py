@@ -532,7 +532,7 @@ viz.compare(clean, {"bicubic": degrade.upsample(low, 2), "cnn (ESPCN-style)": re
 # | "convolution then pooling" is *how a CNN is trained* | that is an *architecture*; training is gradient descent (Adam here) on a stated loss. Restoration networks avoid *max*-pooling, which throws away where each value came from: they must return every pixel. Those that work at several scales (U-Nets such as DRUNet, Zhang et al., TPAMI 2022) downsample with strided convolutions or pixel-unshuffle and upsample back | §1, §3 |
 # | an encoder–decoder whose decoder output has a different shape from the input (e.g. 3 poolings, 2 upsamplings) | the output must have the input's shape; count every down- and up-sampling, or use none (DnCNN) or an exact pixel (un)shuffle pair (FFDNet, ESPCN) — the builders here work for any image size | §1, `tests/test_restore.py` |
 # | the loss is `...` | MSE to the clean image (or, equivalently, to the noise): the quantity PSNR measures | §2, exercise 2 |
-# | a CNN beats BM3D, full stop | the published ones do, trained on hundreds of photos (Zhang et al., IEEE TIP 2017); this course's small model, trained on a dozen images, is *below* BM3D even inside its training range and much faster (both measured in §3, with standard errors), and a noise type it never saw breaks it (§4) | §3, §4 |
+# | a CNN beats BM3D, full stop | the published ones do, trained on hundreds of photos (Zhang et al., IEEE TIP 2017); this course's small model, trained on a dozen images, is *below* BM3D at low σ inside its training range, level with it at high σ, and much faster (all measured in §3, with standard errors), and a noise type it never saw breaks it (§4) | §3, §4 |
 #
 # ## 8. Glossary · 术语表
 #
@@ -553,8 +553,9 @@ viz.compare(clean, {"bicubic": degrade.upsample(low, 2), "cnn (ESPCN-style)": re
 # - Predicting the noise (residual learning) versus predicting the image, same steps: compare the two validation
 #   PSNRs printed in §1; exercise 2 had you write the residual step and train with it.
 # - FFDNet's half-resolution sub-images make the network fast on a CPU and double its receptive field.
-# - The shipped CNN vs BM3D: much faster, but below BM3D at every σ measured, most at low σ (§3, with standard
-#   errors). Why is a hypothesis (too little data, or a loss that weighs low σ least), not a finding.
+# - The shipped CNN vs BM3D: much faster; below BM3D at low σ, level with it (within the standard errors) at high σ
+#   (§3). Why the gap is largest at low σ is a hypothesis (too little data, or a loss that weighs low σ least), not a
+#   finding.
 # - ×2 super-resolution: compare the CNN with bicubic in §6. Inpainting: a small network that learns, per pixel,
 #   how much to trust Telea, Navier–Stokes and biharmonic; whether it beats each of them is decided by the paired
 #   differences over several masks and their error bars (§5), not by one mask per photo. It does not invent texture.

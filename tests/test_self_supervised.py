@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course_lib import self_supervised as ss
 from course_lib import transfer_restore as tr
@@ -174,3 +176,15 @@ def test_figures():
     for fig in (ssv.grid_figure(results), ssv.test_time_figure(results)):
         assert fig.axes
         plt.close(fig)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 6), st.integers(3, 24), st.integers(3, 24), st.integers(0, 2 ** 16))
+def test_blind_spot_input_is_j_invariant_for_any_grid_and_size(spacing, h, w, seed):
+    rng = np.random.default_rng(seed)
+    noisy = rng.random((2, h, w)).astype(np.float32)
+    mask = ss.blind_spot_mask(noisy.shape, rng, spacing)
+    out = ss.blind_spot_input(noisy, mask)
+    jolted = noisy + np.where(mask, rng.normal(0, 3, noisy.shape), 0).astype(np.float32)
+    np.testing.assert_array_equal(ss.blind_spot_input(jolted, mask), out)
+    assert np.array_equal(out[~mask], noisy[~mask])
