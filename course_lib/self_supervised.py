@@ -170,8 +170,10 @@ def anscombe(noisy: np.ndarray, peak: float = PEAK) -> np.ndarray:
 
 
 def inverse_anscombe(d: np.ndarray, peak: float = PEAK) -> np.ndarray:
-    r"""The closed-form approximation of the *exact unbiased* inverse of :func:`anscombe` (Mäkitalo & Foi, IEEE TIP
-    20(1):99-109, 2011, Eq. 9), divided by ``peak``:
+    r"""The closed-form approximation of the *exact unbiased* inverse of :func:`anscombe`, divided by ``peak``
+    (M. Mäkitalo & A. Foi, "A closed-form approximation of the exact unbiased inverse of the Anscombe
+    variance-stabilizing transformation", IEEE TIP 20(9):2697-2698, 2011; the exact inverse: IEEE TIP 20(1):99-109,
+    2011):
 
     .. math:: I(D) = \tfrac14 D^2 + \tfrac14\sqrt{\tfrac32}D^{-1} - \tfrac{11}{8}D^{-2}
                      + \tfrac58\sqrt{\tfrac32}D^{-3} - \tfrac18 .

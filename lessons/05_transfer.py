@@ -924,5 +924,6 @@ for results in (restoration, generation):
 # - S. Cha, T. Moon. Fully convolutional pixel adaptive image denoiser. *ICCV* 2019.
 # - S. Mohan, J. L. Vincent, R. Manzorro, P. A. Crozier, C. Fernandez-Granda, E. P. Simoncelli. Adaptive denoising via GainTuning. *NeurIPS* 2021.
 # - M. Mäkitalo, A. Foi. Optimal inversion of the Anscombe transformation in low-count Poisson image denoising. *IEEE Transactions on Image Processing* 20(1):99–109, 2011.
+# - M. Mäkitalo, A. Foi. A closed-form approximation of the exact unbiased inverse of the Anscombe variance-stabilizing transformation. *IEEE Transactions on Image Processing* 20(9):2697–2698, 2011.
 # - F. J. Anscombe. The transformation of Poisson, binomial and negative-binomial data. *Biometrika* 35(3/4):246–254, 1948.
 # - G. B. Huang, M. Ramesh, T. Berg, E. Learned-Miller. Labeled Faces in the Wild. University of Massachusetts, Amherst, Technical Report 07-49, 2007.
