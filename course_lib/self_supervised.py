@@ -39,7 +39,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .transfer_restore import _denoise, random_crops, source_copy, train_with_early_stopping
+from .transfer_restore import (
+    _as_sigmas,
+    _denoise,
+    crops_at_random,
+    random_crops,
+    source_copy,
+    train_with_early_stopping,
+)
 from .validate import check_batch, check_int, check_positive
 
 __all__ = [
@@ -391,14 +398,9 @@ def _check_noisy_batch(images, name: str) -> np.ndarray:
     return images
 
 
-def _sigmas(sigma_hint, images: np.ndarray, name: str = "sigma_hint") -> np.ndarray:
-    if callable(sigma_hint):
-        sigma = np.asarray(sigma_hint(images), np.float32).reshape(-1)
-    else:
-        sigma = np.asarray(sigma_hint, np.float32).reshape(-1)
-    if sigma.size not in (1, len(images)) or not np.all(np.isfinite(sigma)) or np.any((sigma < 0) | (sigma > 1)):
-        raise ValueError(f"{name} must give one σ in [0, 1] or one per image ({len(images)}); got {sigma_hint!r}")
-    return np.broadcast_to(sigma, (len(images),)).astype(np.float32)
+def _sigmas(sigma_hint, images: np.ndarray) -> np.ndarray:
+    """σ inputs for ``images``: ``sigma_hint`` (a number, one per image, or a function of the images), checked."""
+    return _as_sigmas(sigma_hint(images) if callable(sigma_hint) else sigma_hint, len(images), "sigma_hint")
 
 
 def adapt_blind_spot(noisy_images, *, sigma_hint, model=None, trainable: str = "all", val_noisy=None,
@@ -547,10 +549,7 @@ def adapt_noise2noise(first, second, *, sigma_hint, model=None, n_val: int = 1, 
     model = source_copy() if model is None else model
 
     def draw():
-        idx = rng.integers(0, len(pairs), batch_size)
-        tops = rng.integers(0, pairs.shape[1] - patch + 1, batch_size)
-        lefts = rng.integers(0, pairs.shape[2] - patch + 1, batch_size)
-        crops = np.stack([pairs[i, t:t + patch, s:s + patch] for i, t, s in zip(idx, tops, lefts)])
+        crops, idx = crops_at_random(pairs, batch_size, patch, rng)
         crops = np.where(rng.random((batch_size, 1, 1, 1)) < 0.5, crops, crops[..., ::-1])  # swap the copies
         noisy, target = crops[..., 0], crops[..., 1]
         sigma = _sigmas(sigma_hint, noisy) if sigma_all is None else sigma_all[train_idx][idx]

@@ -38,7 +38,7 @@ __all__ = [
     "ensure_numpy_trapz", "bm3d_reference", "he_initialise", "scratch_denoiser", "activation_std", "source_copy",
     "freeze_first", "batch_psnr", "adapt_denoiser", "train_with_early_stopping", "distill_denoiser",
     "training_step", "validator", "paired_comparison",
-    "teacher_targets", "random_crops", "time_inference",
+    "teacher_targets", "random_crops", "crops_at_random", "time_inference",
 ]
 
 #: Per-pixel noise standard deviation of the target (the classic "σ = 25" on the 0-1 scale).
@@ -378,17 +378,38 @@ def random_crops(images: np.ndarray, n: int, patch: int, rng: np.random.Generato
     -------
     numpy.ndarray, shape (n, patch, patch), float32
     """
-    idx = rng.integers(0, len(images), n)
-    tops = rng.integers(0, images.shape[1] - patch + 1, n)
-    lefts = rng.integers(0, images.shape[2] - patch + 1, n)
-    crops = np.stack([images[i, t:t + patch, s:s + patch] for i, t, s in zip(idx, tops, lefts)])
+    crops, _ = crops_at_random(images, n, patch, rng)
     return np.where(rng.random((n, 1, 1)) < 0.5, crops, crops[:, :, ::-1]).astype(np.float32)
 
 
-def _as_sigmas(hint, n: int, name: str = "sigma_hint") -> np.ndarray:
+def crops_at_random(images: np.ndarray, n: int, patch: int,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` ``patch``² crops at random images and places (no flip): the draw behind :func:`random_crops`, also for
+    stacks ``(N, H, W, C)`` whose channels must be cropped together (noisy/target pairs).
+
+    Parameters
+    ----------
+    images : numpy.ndarray, shape (N, H, W) or (N, H, W, C)
+    n, patch : int
+        Number of crops and their size (<= H, W).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    crops : numpy.ndarray, shape (n, patch, patch) or (n, patch, patch, C), the dtype of ``images``
+    idx : numpy.ndarray of int, shape (n,)
+        The image each crop comes from.
+    """
+    idx = rng.integers(0, len(images), n)
+    tops = rng.integers(0, images.shape[1] - patch + 1, n)
+    lefts = rng.integers(0, images.shape[2] - patch + 1, n)
+    return np.stack([images[i, t:t + patch, s:s + patch] for i, t, s in zip(idx, tops, lefts)]), idx
+
+
+def _as_sigmas(hint, n: int, name: str = "degrade's sigma_hint") -> np.ndarray:
     sigma = np.asarray(hint, np.float32).reshape(-1)
     if sigma.size not in (1, n) or not np.all(np.isfinite(sigma)) or np.any(sigma < 0) or np.any(sigma > 1):
-        raise ValueError(f"degrade must return {name} as one number in [0, 1] or one per image ({n}); got {hint!r}")
+        raise ValueError(f"{name} must be one number in [0, 1] or one per image ({n}); got {hint!r}")
     return np.broadcast_to(sigma, (n,)).astype(np.float32)
 
 
@@ -710,12 +731,9 @@ def distill_denoiser(student, teacher, unlabelled_noisy: np.ndarray, sigma: floa
     clean_pool = None if clean_images is None else check_batch(clean_images, "clean_images")
 
     def draw():
-        idx = rng.integers(0, len(pairs), batch_size - n_clean)
-        tops = rng.integers(0, pairs.shape[1] - patch + 1, len(idx))
-        lefts = rng.integers(0, pairs.shape[2] - patch + 1, len(idx))
-        crops = np.stack([pairs[i, t:t + patch, s:s + patch] for i, t, s in zip(idx, tops, lefts)])
-        crops = np.where(rng.random((len(idx), 1, 1, 1)) < 0.5, crops, crops[:, :, ::-1])
-        noisy, target, sigmas = crops[..., 0], crops[..., 1], np.full(len(idx), sigma, np.float32)
+        crops, _ = crops_at_random(pairs, batch_size - n_clean, patch, rng)
+        crops = np.where(rng.random((len(crops), 1, 1, 1)) < 0.5, crops, crops[:, :, ::-1])
+        noisy, target, sigmas = crops[..., 0], crops[..., 1], np.full(len(crops), sigma, np.float32)
         if n_clean:
             clean = random_crops(clean_pool, n_clean, patch, rng)
             extra, extra_sigma = _degrade(degrade, clean, rng)
